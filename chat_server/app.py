@@ -1,0 +1,136 @@
+"""create_app(settings): routes, middleware, lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+
+from chat_server import jobs, metrics
+from chat_server.assets import asset_dir
+from chat_server.auth import Signer
+from chat_server.bus import create_bus
+from chat_server.db import Database
+from chat_server.endpoints import api, console, demo
+from chat_server.endpoints.agent_ws import agent_endpoint
+from chat_server.endpoints.http_errors import domain_error_handler, error_response
+from chat_server.endpoints.widget_ws import visitor_endpoint
+from chat_server.errors import DomainError
+from chat_server.hub import Hub
+from chat_server.presence import MemoryPresence, Presence
+from chat_server.runtime import Runtime
+from chat_server.settings import Settings
+
+log = logging.getLogger("chat_server")
+
+
+def create_presence(settings: Settings, bus: object) -> Presence:
+    if settings.redis_url:
+        from chat_server.redis_presence import RedisPresence
+
+        return RedisPresence(settings.redis_url)
+    return MemoryPresence()
+
+
+def open_geolocator(settings: Settings) -> object | None:
+    if settings.geoip_db is None:
+        return None
+    from chat_server.tracking.geo import GeoLocator
+
+    return GeoLocator(str(settings.geoip_db))
+
+
+async def healthz(request: Request) -> Response:
+    rt: Runtime = request.app.state.runtime
+    problems = []
+    try:
+        await rt.db.ping()
+    except Exception as exc:
+        problems.append(f"database: {type(exc).__name__}")
+    try:
+        await rt.bus.ping()
+    except Exception as exc:
+        problems.append(f"bus: {type(exc).__name__}")
+    if problems:
+        return JSONResponse({"status": "unavailable", "problems": problems}, status_code=503)
+    return JSONResponse({"status": "ok"})
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    body, content_type = metrics.render()
+    return Response(body, media_type=content_type)
+
+
+async def widget_js(request: Request) -> Response:
+    return FileResponse(
+        asset_dir("widget") / "widget.js",
+        media_type="application/javascript; charset=utf-8",
+        headers={"cache-control": "public, max-age=300", "access-control-allow-origin": "*"},
+    )
+
+
+async def console_root(request: Request) -> Response:
+    return RedirectResponse("/console/", 307)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if request.url.path.startswith("/api/"):
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return error_response(exc.status_code, code, str(exc.detail))
+    return JSONResponse(
+        {"error": {"code": "http_error", "message": str(exc.detail)}}, status_code=exc.status_code
+    )
+
+
+def create_app(settings: Settings) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        db = Database(settings)
+        bus = create_bus(settings.redis_url)
+        hub = Hub(bus)
+        runtime = Runtime(
+            settings=settings,
+            db=db,
+            bus=bus,
+            presence=create_presence(settings, bus),
+            signer=Signer(settings.secret_key),
+            geo=open_geolocator(settings),
+        )
+        app.state.runtime = runtime
+        app.state.hub = hub
+        await bus.start(hub.deliver, hub.resync_all)
+        runner = jobs.JobRunner(runtime)
+        runner.start()
+        try:
+            yield
+        finally:
+            await runner.stop()
+            await bus.stop()
+            if runtime.geo is not None:
+                runtime.geo.close()
+            await db.dispose()
+
+    routes = [
+        Route("/healthz", healthz),
+        Route("/metrics", metrics_endpoint),
+        Route("/widget.js", widget_js),
+        WebSocketRoute("/ws/visitor", visitor_endpoint),
+        WebSocketRoute("/ws/agent", agent_endpoint),
+        Mount("/api/v1", routes=api.routes),
+        Route("/console", console_root),
+        Mount("/console", routes=console.routes),
+        Mount("/demo", routes=demo.routes),
+        Route("/", lambda request: RedirectResponse("/demo/", 307)),
+    ]
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={DomainError: domain_error_handler, HTTPException: http_error},
+    )

@@ -1,0 +1,178 @@
+"""The agent socket ``/ws/agent?token=TOKEN``: translates frames, calls the domain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from chat_server import accounts, conversations, metrics, sla, visitors
+from chat_server.bus import AGENTS_TOPIC, Event, visitor_topic
+from chat_server.endpoints.socket_errors import error_for
+from chat_server.errors import Conflict, NotFound
+from chat_server.hub import Connection, Hub
+from chat_server.models import Agent, Conversation, Visitor
+from chat_server.protocol import (
+    AgentSend,
+    AgentTyping,
+    Invite,
+    ProtocolError,
+    Resolve,
+    dump,
+    parse_agent_frame,
+)
+from chat_server.runtime import Runtime
+from chat_server.views import agent_view, message_view
+
+POLICY_VIOLATION = 1008
+
+
+class AgentSession:
+    def __init__(self, rt: Runtime, hub: Hub, agent: Agent, websocket: WebSocket) -> None:
+        self.rt = rt
+        self.hub = hub
+        self.agent = agent
+        self.websocket = websocket
+        self.connection = Connection(
+            websocket,
+            "agent",
+            rt.settings.send_queue_size,
+            self._load_gap,
+            fill_unknown_conversations=False,
+        )
+
+    async def _load_gap(self, conversation_id: str, after: int) -> list[tuple[int, str]]:
+        return await conversations.encoded_messages_after(self.rt, conversation_id, after, True)
+
+    async def start(self) -> None:
+        self.connection.hold()
+        await self.hub.attach(self.connection, [AGENTS_TOPIC])
+        await self.rt.presence.agent_connected(self.agent.id)
+        open_conversations = await conversations.list_conversations(self.rt, conversations.OPEN)
+        for conversation in open_conversations:
+            self.connection.mark_sent(conversation["id"], conversation["last_seq"])
+        async with self.rt.db.reading() as session:
+            policy = await sla.policy_for(session, None)
+        self.connection.send(
+            dump(
+                {
+                    "type": "welcome",
+                    "agent": agent_view(self.agent),
+                    "conversations": open_conversations,
+                    "visitors": await visitors.list_visitors(self.rt, online_only=True),
+                    "agents_online": await self.rt.presence.agents_online(),
+                    "sla": policy.view(),
+                }
+            )
+        )
+        self.connection.release()
+
+    async def read_loop(self) -> None:
+        while True:
+            message = await self.websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            metrics.FRAMES_IN.labels("agent").inc()
+            text = message.get("text")
+            ref = None
+            try:
+                if text is None:
+                    raise ProtocolError("binary_not_supported", "frames must be JSON text")
+                frame = parse_agent_frame(text)
+                ref = getattr(frame, "client_id", None)
+                await self.handle(frame)
+            except Exception as exc:
+                self.connection.send(error_for("agent", exc, ref))
+
+    def _ack(self, client_id: str) -> Any:
+        def ack(posted: conversations.Posted) -> None:
+            self.connection.send(
+                dump(
+                    {"type": "ack", "client_id": client_id, "message": message_view(posted.message)}
+                )
+            )
+
+        return ack
+
+    async def handle(self, frame: Any) -> None:
+        if isinstance(frame, AgentSend):
+            await conversations.post_agent_message(
+                self.rt,
+                self.agent,
+                frame.conversation_id,
+                frame.client_id,
+                frame.text,
+                frame.internal,
+                on_stored=self._ack(frame.client_id),
+            )
+        elif isinstance(frame, Invite):
+            if not await self.rt.presence.visitor_online(frame.visitor_id):
+                async with self.rt.db.reading() as session:
+                    exists = await session.get(Visitor, frame.visitor_id)
+                if exists is None:
+                    raise NotFound("visitor_not_found", "no such visitor")
+                raise Conflict("visitor_offline", "this visitor is not on the site any more")
+            await conversations.invite(
+                self.rt,
+                self.agent,
+                frame.visitor_id,
+                frame.client_id,
+                frame.text,
+                on_stored=self._ack(frame.client_id),
+            )
+        elif isinstance(frame, Resolve):
+            await conversations.resolve(self.rt, frame.conversation_id, self.agent)
+        elif isinstance(frame, AgentTyping):
+            await self.typing(frame)
+
+    async def typing(self, frame: AgentTyping) -> None:
+        async with self.rt.db.reading() as session:
+            conversation = await session.get(Conversation, frame.conversation_id)
+        if conversation is None:
+            raise NotFound("conversation_not_found", "no such conversation")
+        author = {"kind": "agent", "id": self.agent.id, "name": self.agent.name}
+        await self.rt.publish(
+            [
+                Event(
+                    visitor_topic(conversation.visitor_id),
+                    dump({"type": "typing", "active": frame.active, "author": author}),
+                ),
+                Event(
+                    AGENTS_TOPIC,
+                    dump(
+                        {
+                            "type": "typing",
+                            "conversation_id": conversation.id,
+                            "active": frame.active,
+                            "author": author,
+                        }
+                    ),
+                ),
+            ]
+        )
+
+    async def closed(self) -> None:
+        await self.hub.detach(self.connection)
+        await self.rt.presence.agent_disconnected(self.agent.id)
+
+
+async def agent_endpoint(websocket: WebSocket) -> None:
+    rt: Runtime = websocket.app.state.runtime
+    hub: Hub = websocket.app.state.hub
+    agent = await accounts.agent_by_id(
+        rt, rt.signer.read_token(websocket.query_params.get("token"))
+    )
+    if agent is None:
+        await websocket.close(POLICY_VIOLATION)  # refused at the handshake: HTTP 403
+        return
+    await websocket.accept()
+    metrics.CONNECTIONS.labels("agent").inc()
+    session = AgentSession(rt, hub, agent, websocket)
+    try:
+        await session.start()
+        await session.connection.run(session.read_loop)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        metrics.CONNECTIONS.labels("agent").dec()
+        await session.closed()

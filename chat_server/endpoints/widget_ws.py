@@ -1,0 +1,279 @@
+"""The visitor socket ``/ws/visitor?site=KEY``: translates frames, calls the domain."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from chat_server import conversations, metrics, sites, visitors
+from chat_server.auth import origin_allowed
+from chat_server.bus import AGENTS_TOPIC, Event, visitor_topic
+from chat_server.endpoints.socket_errors import error_for
+from chat_server.hub import Connection, Hub
+from chat_server.models import Site
+from chat_server.protocol import (
+    Hello,
+    Identify,
+    PageViewFrame,
+    ProtocolError,
+    RatingSubmit,
+    Visibility,
+    VisitorSend,
+    VisitorTyping,
+    dump,
+    parse_visitor_frame,
+)
+from chat_server.runtime import Runtime
+from chat_server.tracking.client_ip import resolve_client_ip
+from chat_server.views import message_view, public_conversation_view
+
+POLICY_VIOLATION = 1008
+ABUSE_REFUSALS = 100  # refused frames within ABUSE_WINDOW before the socket is closed
+ABUSE_WINDOW = 10.0
+
+
+class VisitorSession:
+    def __init__(self, rt: Runtime, hub: Hub, site: Site, websocket: WebSocket) -> None:
+        self.rt = rt
+        self.hub = hub
+        self.site = site
+        self.websocket = websocket
+        self.connection = Connection(
+            websocket,
+            "visitor",
+            rt.settings.send_queue_size,
+            self._load_gap,
+            fill_unknown_conversations=True,
+        )
+        self.visitor_id: str | None = None
+        self.page_view_id: str | None = None
+        self.conversation_id: str | None = None
+        self._refusals: list[float] = []
+        peer = websocket.client.host if websocket.client else None
+        self.ip = resolve_client_ip(
+            peer, websocket.headers.get("x-forwarded-for"), rt.settings.trusted_proxies
+        )
+        self.user_agent = websocket.headers.get("user-agent")
+
+    async def _load_gap(self, conversation_id: str, after: int) -> list[tuple[int, str]]:
+        return await conversations.encoded_messages_after(self.rt, conversation_id, after, False)
+
+    async def read_loop(self) -> None:
+        while True:
+            message = await self.websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            metrics.FRAMES_IN.labels("visitor").inc()
+            text = message.get("text")
+            if text is None:
+                self.refuse(ProtocolError("binary_not_supported", "frames must be JSON text"))
+                continue
+            key = self.visitor_id or f"ip:{self.ip}"
+            if not self.rt.frame_limiter.allow(key):
+                self.refuse(ProtocolError("rate_limited", "too many frames; slow down"))
+                continue
+            ref = None
+            try:
+                frame = parse_visitor_frame(text)
+                ref = getattr(frame, "client_id", None)
+                await self.handle(frame)
+            except Exception as exc:
+                self.refuse(exc, ref)
+
+    def refuse(self, exc: Exception, ref: str | None = None) -> None:
+        self.connection.send(error_for("visitor", exc, ref))
+        now = time.monotonic()
+        self._refusals = [t for t in self._refusals if now - t < ABUSE_WINDOW]
+        self._refusals.append(now)
+        if len(self._refusals) > ABUSE_REFUSALS:
+            self.connection.abort("flood of refused frames")
+
+    async def handle(self, frame: Any) -> None:
+        if isinstance(frame, Hello):
+            await self.hello(frame)
+            return
+        if self.visitor_id is None:
+            raise ProtocolError(
+                "hello_required", "send hello first", getattr(frame, "client_id", None)
+            )
+        if isinstance(frame, VisitorSend):
+            await self.send_message(frame)
+        elif isinstance(frame, PageViewFrame):
+            self.page_view_id = await visitors.view_page(
+                self.rt,
+                self.site,
+                self.visitor_id,
+                self.page_view_id,
+                frame.url,
+                frame.title,
+                frame.referrer,
+            )
+            await visitors.publish_visitor(self.rt, self.visitor_id)
+        elif isinstance(frame, Visibility):
+            if self.page_view_id:
+                await visitors.set_visibility(self.rt, self.page_view_id, frame.visible)
+        elif isinstance(frame, VisitorTyping):
+            await self.typing(frame.active)
+        elif isinstance(frame, RatingSubmit):
+            conversation = await conversations.rate(
+                self.rt, self.visitor_id, frame.score, frame.comment
+            )
+            self.connection.send(
+                dump(
+                    {
+                        "type": "rating.recorded",
+                        "conversation_id": conversation.id,
+                        "score": frame.score,
+                    }
+                )
+            )
+        elif isinstance(frame, Identify):
+            await visitors.identify_contact(self.rt, self.visitor_id, frame.name, frame.email)
+            self.connection.send(
+                dump({"type": "identified", "name": frame.name, "email": frame.email})
+            )
+            await visitors.publish_visitor(self.rt, self.visitor_id)
+
+    async def hello(self, frame: Hello) -> None:
+        if self.visitor_id is not None:
+            raise ProtocolError("already_identified", "hello was sent already on this connection")
+        arrival = await visitors.arrive(
+            self.rt,
+            self.site,
+            frame.visitor_token,
+            frame.page.url,
+            frame.page.title,
+            frame.page.referrer,
+            self.ip,
+            self.user_agent,
+        )
+        visitor = arrival.visitor
+        self.visitor_id, self.page_view_id = visitor.id, arrival.page_view_id
+        await self.rt.presence.visitor_connected(visitor.id)
+        self.connection.hold()
+        await self.hub.attach(self.connection, [visitor_topic(visitor.id)])
+        conversation = arrival.conversation
+        self.connection.send(
+            dump(
+                {
+                    "type": "welcome",
+                    "visitor_id": visitor.id,
+                    "visitor_token": visitor.token,
+                    "conversation": public_conversation_view(conversation)
+                    if conversation
+                    else None,
+                    "agents_online": await self.rt.presence.agents_online(),
+                    "site": sites.public_site_view(self.site),
+                }
+            )
+        )
+        if conversation is not None:
+            backlog = await conversations.messages_after(
+                self.rt, conversation.id, frame.last_seq, include_internal=False
+            )
+            for message in backlog:
+                self.connection.send(
+                    dump({"type": "message.created", "message": message_view(message)})
+                )
+            # A last_seq beyond the conversation's (a stale one from an older conversation)
+            # must not hide the messages still to come.
+            claimed = min(frame.last_seq, conversation.last_visible_seq)
+            self.connection.mark_sent(conversation.id, backlog[-1].seq if backlog else claimed)
+        self.connection.release()
+        await visitors.publish_visitor(self.rt, visitor.id)
+
+    async def send_message(self, frame: VisitorSend) -> None:
+        assert self.visitor_id is not None
+        if not self.rt.message_limiter.allow(self.visitor_id):
+            metrics.RATE_LIMITED.labels("visitor").inc()
+            raise ProtocolError(
+                "rate_limited", "too many messages; retry in a moment", frame.client_id
+            )
+
+        def ack(posted: conversations.Posted) -> None:
+            self.connection.send(
+                dump(
+                    {
+                        "type": "ack",
+                        "client_id": frame.client_id,
+                        "message": message_view(posted.message),
+                    }
+                )
+            )
+
+        await conversations.post_visitor_message(
+            self.rt, self.visitor_id, frame.client_id, frame.text, on_stored=ack
+        )
+
+    async def typing(self, active: bool) -> None:
+        assert self.visitor_id is not None
+        async with self.rt.db.reading() as session:
+            conversation = await conversations.open_conversation_of(session, self.visitor_id)
+        if conversation is None:
+            return
+        await self.rt.publish(
+            [
+                Event(
+                    AGENTS_TOPIC,
+                    dump(
+                        {
+                            "type": "typing",
+                            "conversation_id": conversation.id,
+                            "active": active,
+                            "author": {"kind": "visitor", "id": self.visitor_id, "name": None},
+                        }
+                    ),
+                )
+            ]
+        )
+
+    async def closed(self) -> None:
+        await self.hub.detach(self.connection)
+        if self.visitor_id is None:
+            return
+        visitor_id = self.visitor_id
+        try:
+            await visitors.leave(self.rt, visitor_id, self.page_view_id)
+        except Exception:
+            pass
+        if await self.rt.presence.visitor_disconnected(visitor_id):
+            asyncio.get_running_loop().create_task(
+                announce_departure(self.rt, visitor_id), name=f"departure:{visitor_id}"
+            )
+
+
+_departures: set[asyncio.Task[None]] = set()
+
+
+async def announce_departure(rt: Runtime, visitor_id: str) -> None:
+    """``visitor.left`` once the visitor has had no socket for the grace period."""
+    task = asyncio.current_task()
+    if task is not None:
+        _departures.add(task)
+        task.add_done_callback(_departures.discard)
+    await asyncio.sleep(rt.settings.visitor_grace_seconds)
+    if not await rt.presence.visitor_online(visitor_id):
+        await visitors.publish_left(rt, visitor_id)
+
+
+async def visitor_endpoint(websocket: WebSocket) -> None:
+    rt: Runtime = websocket.app.state.runtime
+    hub: Hub = websocket.app.state.hub
+    site = await sites.site_by_key(rt, websocket.query_params.get("site"))
+    if site is None or not origin_allowed(site.origins, websocket.headers.get("origin")):
+        # Refused at the handshake: the client sees HTTP 403.
+        await websocket.close(POLICY_VIOLATION)
+        return
+    await websocket.accept()
+    metrics.CONNECTIONS.labels("visitor").inc()
+    session = VisitorSession(rt, hub, site, websocket)
+    try:
+        await session.connection.run(session.read_loop)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        metrics.CONNECTIONS.labels("visitor").dec()
+        await session.closed()

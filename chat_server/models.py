@@ -1,0 +1,232 @@
+"""Tables and enums.
+
+Times are stored as UTC; :class:`UTCDateTime` gives back aware datetimes on every
+backend (SQLite keeps no zone, PostgreSQL uses ``timestamptz``).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return secrets.token_hex(10)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime stored; use aware UTC times")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def time_column(nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def json_column() -> Any:
+    return Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class Role(StrEnum):
+    agent = "agent"
+    manager = "manager"
+    admin = "admin"
+
+
+class ConversationStatus(StrEnum):
+    open = "open"
+    resolved = "resolved"
+
+
+class AuthorKind(StrEnum):
+    visitor = "visitor"
+    agent = "agent"
+    system = "system"
+
+
+class WaitKind(StrEnum):
+    first_response = "first_response"
+    next_response = "next_response"
+
+
+class WaitStatus(StrEnum):
+    open = "open"
+    answered = "answered"
+    unanswered = "unanswered"
+
+
+class IpMode(StrEnum):
+    full = "full"
+    truncate = "truncate"
+    none = "none"
+
+
+class Site(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True)
+    key: str = Field(unique=True, index=True)
+    name: str
+    origins: list[str] | None = json_column()
+    color: str | None = None
+    greeting: dict[str, str] | None = json_column()
+    locale: str | None = None
+    search_params: list[str] | None = json_column()
+    ip_mode: str = IpMode.full.value
+    retention_days: int | None = None
+    auto_invites: list[dict[str, Any]] | None = json_column()
+    created_at: datetime = time_column()
+
+
+class Agent(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True)
+    email: str = Field(unique=True, index=True)
+    name: str
+    role: str = Role.agent.value
+    password_hash: str
+    active: bool = True
+    created_at: datetime = time_column()
+
+
+class SlaPolicy(SQLModel, table=True):
+    __tablename__ = "sla_policy"
+    # "*" is the installation's default; a site id overrides it for that site.
+    scope: str = Field(primary_key=True)
+    first_response_seconds: float = 30.0
+    next_response_seconds: float = 60.0
+    warning_fraction: float = 0.8
+    business_hours: dict[str, Any] | None = json_column()
+    updated_at: datetime = time_column()
+
+
+class Visitor(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True)
+    site_id: str = Field(foreign_key="site.id", index=True)
+    token: str = Field(unique=True, index=True)
+    name: str | None = None
+    email: str | None = None
+    first_seen_at: datetime = time_column()
+    last_seen_at: datetime = time_column(index=True)
+    visits: int = 1
+    ip: str | None = None
+    geo: dict[str, Any] | None = json_column()
+    user_agent: dict[str, Any] | None = json_column()
+    is_bot: bool = False
+    campaign: dict[str, str] | None = json_column()
+    # Visible seconds on pages already left; the open pages' running time is added on read.
+    dwell_closed_seconds: float = 0.0
+
+
+class PageView(SQLModel, table=True):
+    __tablename__ = "page_view"
+    __table_args__ = (Index("ix_page_view_visitor_entered", "visitor_id", "entered_at"),)
+    id: str = Field(default_factory=new_id, primary_key=True)
+    visitor_id: str = Field(foreign_key="visitor.id")
+    url: str
+    title: str | None = None
+    referrer: str | None = None
+    entered_at: datetime = time_column()
+    left_at: datetime | None = time_column(nullable=True)
+    dwell_seconds: float = 0.0
+    visible_since: datetime | None = time_column(nullable=True)
+
+
+class SearchKeyword(SQLModel, table=True):
+    __tablename__ = "search_keyword"
+    id: str = Field(default_factory=new_id, primary_key=True)
+    visitor_id: str = Field(foreign_key="visitor.id", index=True)
+    keyword: str
+    source: str
+    at: datetime = time_column()
+
+
+class Conversation(SQLModel, table=True):
+    __table_args__ = (Index("ix_conversation_visitor_status", "visitor_id", "status"),)
+    id: str = Field(default_factory=new_id, primary_key=True)
+    site_id: str = Field(foreign_key="site.id", index=True)
+    visitor_id: str = Field(foreign_key="visitor.id")
+    status: str = Field(default=ConversationStatus.open.value, index=True)
+    assignee_id: str | None = Field(default=None, foreign_key="agent.id")
+    created_at: datetime = time_column(index=True)
+    first_response_at: datetime | None = time_column(nullable=True)
+    resolved_at: datetime | None = time_column(nullable=True)
+    last_seq: int = 0
+    last_visible_seq: int = 0
+    # Mirror of the open wait, so lists can show who is waiting without a join.
+    waiting_since: datetime | None = time_column(nullable=True)
+    wait_kind: str | None = None
+    rating: int | None = None
+    rating_comment: str | None = None
+
+
+class Message(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "seq", name="uq_message_conversation_seq"),
+        UniqueConstraint("sender_key", "client_id", name="uq_message_sender_client"),
+    )
+    id: str = Field(default_factory=new_id, primary_key=True)
+    conversation_id: str = Field(foreign_key="conversation.id")
+    seq: int
+    client_id: str | None = None
+    # "visitor:<id>" or "agent:<id>": client_id is unique per sender, so a retry
+    # finds the first send even before the sender knows the conversation id.
+    sender_key: str | None = None
+    author_kind: str
+    author_id: str | None = None
+    author_name: str | None = None
+    text: str
+    internal: bool = False
+    created_at: datetime = time_column()
+
+
+class Wait(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_wait_status_due", "status", "due_at"),
+        Index("ix_wait_opened", "opened_at"),
+    )
+    id: str = Field(default_factory=new_id, primary_key=True)
+    conversation_id: str = Field(foreign_key="conversation.id", index=True)
+    site_id: str = Field(foreign_key="site.id")
+    kind: str
+    status: str = WaitStatus.open.value
+    opened_at: datetime = time_column()
+    closed_at: datetime | None = time_column(nullable=True)
+    answered_by: str | None = Field(default=None, foreign_key="agent.id")
+    target_seconds: float
+    # When the target passes (and the warning is due); business hours move these.
+    due_at: datetime = time_column()
+    warn_at: datetime = time_column()
+    warned_at: datetime | None = time_column(nullable=True)
+    breach_announced_at: datetime | None = time_column(nullable=True)
+
+
+class AuditLog(SQLModel, table=True):
+    __tablename__ = "audit_log"
+    id: str = Field(default_factory=new_id, primary_key=True)
+    at: datetime = time_column(index=True)
+    actor_id: str | None = None
+    action: str
+    subject: str | None = None
+    detail: dict[str, Any] | None = json_column()

@@ -1,0 +1,161 @@
+"""Waits and SLA targets.
+
+A wait opens at a visitor message when none is open and closes at the next
+public agent message (CONTRACT section 4). Every figure (live alerts, the stats
+API, the dashboard, the CSV) is read from the wait rows written here.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chat_server.models import Conversation, SlaPolicy, Wait, WaitKind, WaitStatus, utcnow
+
+DEFAULT_SCOPE = "*"
+_CACHE_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Policy:
+    first_response_seconds: float = 30.0
+    next_response_seconds: float = 60.0
+    warning_fraction: float = 0.8
+    business_hours: dict[str, Any] | None = None
+
+    def target(self, kind: str) -> float:
+        if kind == WaitKind.first_response:
+            return self.first_response_seconds
+        return self.next_response_seconds
+
+    def view(self) -> dict[str, Any]:
+        return {
+            "first_response_seconds": self.first_response_seconds,
+            "next_response_seconds": self.next_response_seconds,
+            "warning_fraction": self.warning_fraction,
+            "business_hours": self.business_hours,
+        }
+
+
+_policy_cache: dict[str, tuple[float, Policy]] = {}
+
+
+async def policy_for(session: AsyncSession, site_id: str | None) -> Policy:
+    """The site's policy, else the installation default; cached briefly in process."""
+    scope = site_id or DEFAULT_SCOPE
+    cached = _policy_cache.get(scope)
+    if cached and time.monotonic() - cached[0] < _CACHE_SECONDS:
+        return cached[1]
+    rows = (
+        await session.execute(select(SlaPolicy).where(SlaPolicy.scope.in_([scope, DEFAULT_SCOPE])))
+    ).scalars()
+    by_scope = {row.scope: row for row in rows}
+    row = by_scope.get(scope) or by_scope.get(DEFAULT_SCOPE)
+    policy = (
+        Policy(
+            row.first_response_seconds,
+            row.next_response_seconds,
+            row.warning_fraction,
+            row.business_hours,
+        )
+        if row
+        else Policy()
+    )
+    _policy_cache[scope] = (time.monotonic(), policy)
+    return policy
+
+
+async def store_policy(
+    session: AsyncSession,
+    first_response_seconds: float,
+    next_response_seconds: float,
+    warning_fraction: float | None = None,
+    business_hours: dict[str, Any] | None = None,
+    site_id: str | None = None,
+) -> Policy:
+    scope = site_id or DEFAULT_SCOPE
+    row = await session.get(SlaPolicy, scope)
+    if row is None:
+        row = SlaPolicy(scope=scope, updated_at=utcnow())
+        session.add(row)
+    row.first_response_seconds = first_response_seconds
+    row.next_response_seconds = next_response_seconds
+    if warning_fraction is not None:
+        row.warning_fraction = warning_fraction
+    row.business_hours = business_hours
+    row.updated_at = utcnow()
+    _policy_cache.clear()
+    return Policy(
+        row.first_response_seconds,
+        row.next_response_seconds,
+        row.warning_fraction,
+        row.business_hours,
+    )
+
+
+def due_time(policy: Policy, opened_at: datetime, seconds: float) -> datetime:
+    """When ``seconds`` of counted time have passed since ``opened_at``."""
+    if policy.business_hours:
+        from chat_server.business_hours import add_business_seconds
+
+        return add_business_seconds(policy.business_hours, opened_at, seconds)
+    return opened_at + timedelta(seconds=seconds)
+
+
+async def open_wait(
+    session: AsyncSession, conversation: Conversation, opened_at: datetime, policy: Policy
+) -> Wait | None:
+    """Open a wait at a visitor message unless one is open already."""
+    if conversation.waiting_since is not None:
+        return None
+    kind = (
+        WaitKind.next_response.value
+        if conversation.first_response_at is not None or await _had_wait(session, conversation.id)
+        else WaitKind.first_response.value
+    )
+    target = policy.target(kind)
+    wait = Wait(
+        conversation_id=conversation.id,
+        site_id=conversation.site_id,
+        kind=kind,
+        opened_at=opened_at,
+        target_seconds=target,
+        due_at=due_time(policy, opened_at, target),
+        warn_at=due_time(policy, opened_at, target * policy.warning_fraction),
+    )
+    session.add(wait)
+    conversation.waiting_since = opened_at
+    conversation.wait_kind = kind
+    return wait
+
+
+async def _had_wait(session: AsyncSession, conversation_id: str) -> bool:
+    found = await session.execute(
+        select(Wait.id).where(Wait.conversation_id == conversation_id).limit(1)
+    )
+    return found.first() is not None
+
+
+async def close_wait(
+    session: AsyncSession,
+    conversation: Conversation,
+    closed_at: datetime,
+    answered_by: str | None,
+) -> bool:
+    """Close the open wait: answered by an agent, or unanswered (``answered_by`` None)."""
+    if conversation.waiting_since is None:
+        return False
+    status = WaitStatus.answered if answered_by else WaitStatus.unanswered
+    await session.execute(
+        update(Wait)
+        .where(Wait.conversation_id == conversation.id, Wait.status == WaitStatus.open.value)
+        .values(status=status.value, closed_at=closed_at, answered_by=answered_by)
+    )
+    conversation.waiting_since = None
+    conversation.wait_kind = None
+    return True

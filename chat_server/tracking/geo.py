@@ -1,0 +1,127 @@
+"""IP geolocation with a MaxMind GeoIP2 / GeoLite2 City database.
+
+One :class:`GeoLocator` wraps one open ``geoip2.database.Reader`` for the
+lifetime of the process. The reader memory-maps the file and is safe to share
+between threads and coroutines; lookups take a few microseconds and do no other
+I/O.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from types import TracebackType
+from typing import Any
+
+import geoip2.database
+import geoip2.errors
+import maxminddb
+
+__all__ = ["GeoDatabaseError", "GeoLocator"]
+
+# The fields of the Visitor "geo" object (docs: CONTRACT.md section 3).
+GEO_FIELDS = ("country_code", "country", "city", "region", "timezone")
+
+
+class GeoDatabaseError(ValueError):
+    """The GeoIP database file is missing, unreadable, or not a City database."""
+
+
+class GeoLocator:
+    """Looks up where an IP address is, with English place names."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = os.fspath(path)
+        try:
+            reader = geoip2.database.Reader(self.path, locales=["en"])
+        except FileNotFoundError:
+            raise GeoDatabaseError(f"GeoIP database {self.path!r} does not exist") from None
+        except IsADirectoryError:
+            raise GeoDatabaseError(
+                f"GeoIP database {self.path!r} is a directory, not an .mmdb file"
+            ) from None
+        except PermissionError:
+            raise GeoDatabaseError(
+                f"GeoIP database {self.path!r} cannot be read (permission denied)"
+            ) from None
+        except (maxminddb.InvalidDatabaseError, ValueError) as exc:
+            raise GeoDatabaseError(
+                f"GeoIP database {self.path!r} is not a valid MaxMind DB file ({exc})"
+            ) from None
+        except OSError as exc:
+            raise GeoDatabaseError(
+                f"GeoIP database {self.path!r} cannot be read ({exc.strerror or exc})"
+            ) from None
+        database_type = str(reader.metadata().database_type)
+        if "City" not in database_type:
+            reader.close()
+            raise GeoDatabaseError(
+                f"GeoIP database {self.path!r} is a {database_type!r} database; "
+                "a GeoIP2 or GeoLite2 City database is needed"
+            )
+        self.database_type = database_type
+        self._reader: geoip2.database.Reader | None = reader
+
+    def locate(self, ip: str | None) -> dict[str, str | None] | None:
+        """Where ``ip`` is: ``{"country_code", "country", "city", "region", "timezone"}``.
+
+        Names are in English and any unknown field is None. Returns None for a
+        missing, malformed, private or otherwise non-public address, for one the
+        database does not know, and after :meth:`close`. Never raises.
+        """
+        reader = self._reader
+        if reader is None or not ip or not isinstance(ip, str):
+            return None
+        try:
+            address = ipaddress.ip_address(ip.strip())
+        except ValueError:
+            return None
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        if not address.is_global:
+            return None
+        try:
+            response = reader.city(address)
+        except (
+            geoip2.errors.GeoIP2Error,  # AddressNotFoundError among them
+            maxminddb.InvalidDatabaseError,
+            ValueError,
+            TypeError,
+            OSError,
+        ):
+            return None
+        result: dict[str, str | None] = {
+            "country_code": _text(response.country.iso_code),
+            "country": _text(response.country.name),
+            "city": _text(response.city.name),
+            "region": _text(response.subdivisions.most_specific.name),
+            "timezone": _text(response.location.time_zone),
+        }
+        if all(value is None for value in result.values()):
+            return None
+        return result
+
+    def close(self) -> None:
+        """Closes the database; later lookups return None. Safe to call twice."""
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            reader.close()
+
+    def __enter__(self) -> GeoLocator:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "open" if self._reader is not None else "closed"
+        return f"<GeoLocator {self.path!r} {state}>"
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None

@@ -1,0 +1,412 @@
+"""Search keywords, campaigns and referrer kinds from page and referrer URLs.
+
+The table of known search engines, social networks and webmail hosts is the
+one maintained by ``referer-parser`` (loaded once, when that package is
+imported), extended here with engines and domains it lacks (yandex.com.tr,
+ya.ru, baidu.com, Brave, Startpage, Qwant, ...). The lookup follows
+referer-parser's rules: the referrer's host, then each parent domain, is
+looked up first with the path's first segment (``google.com/imgres``) and then
+without a path.
+
+Every function is pure, does no I/O and never raises on bad input.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Final, Literal
+from urllib.parse import SplitResult, parse_qsl, urlsplit
+
+import referer_parser
+
+__all__ = [
+    "DEFAULT_SITE_SEARCH_PARAMS",
+    "MAX_KEYWORD_LENGTH",
+    "ReferrerInfo",
+    "SearchKeyword",
+    "classify_referrer",
+    "extract_campaign",
+    "extract_keywords",
+    "referrer_kind",
+]
+
+DEFAULT_SITE_SEARCH_PARAMS: Final = ("q", "s", "search", "query", "keyword", "k")
+MAX_KEYWORD_LENGTH: Final = 200
+CAMPAIGN_FIELDS: Final = ("source", "medium", "campaign", "term", "content")
+
+ReferrerKind = Literal["search", "social", "external", "internal"]
+
+
+@dataclass(frozen=True)
+class SearchKeyword:
+    """A search phrase and where it came from.
+
+    ``source`` is a search engine's name in lower case (``google``, ``bing``,
+    ``yandex``, ...), ``utm`` for a ``utm_term`` campaign parameter, or
+    ``site`` for the storefront's own search.
+    """
+
+    keyword: str
+    source: str
+
+
+@dataclass(frozen=True)
+class ReferrerInfo:
+    """What kind of place a referrer is, and its name when it is a known one.
+
+    ``name`` is lower case: the search engine (``google``) for ``search``, the
+    network (``facebook``) for ``social``, the webmail (``gmail``) or other
+    known service for ``external``; None when the host is not in the table.
+    """
+
+    kind: ReferrerKind
+    name: str | None
+
+
+# --- the referrer table -------------------------------------------------------
+
+# (medium, source name, query parameters holding the search phrase, in order of preference)
+_Entry = tuple[str, str, tuple[str, ...]]
+
+# What referer-parser 0.4.1 does not know (or only knows under www.):
+# medium -> name -> (domains, parameters). Names are already the `source`s we report.
+_EXTRA: Final[dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]]] = {
+    "search": {
+        "yandex": (
+            (
+                "yandex.com.tr",
+                "yandex.kz",
+                "yandex.az",
+                "yandex.uz",
+                "yandex.by",
+                "yandex.ru",
+                "yandex.ua",
+                "yandex.com",
+                "yandex.fr",
+                "yandex.eu",
+                "ya.ru",
+            ),
+            ("text",),
+        ),
+        "baidu": (("baidu.com", "m.baidu.com"), ("wd", "word", "kw")),
+        "bing": (("bing.com", "cn.bing.com"), ("q",)),
+        "duckduckgo": (("duckduckgo.com", "html.duckduckgo.com", "lite.duckduckgo.com"), ("q",)),
+        "yahoo": (("search.yahoo.com", "search.yahoo.co.jp"), ("p", "q")),
+        "brave": (("search.brave.com",), ("q",)),
+        "startpage": (("startpage.com",), ("query", "q")),
+        "qwant": (("qwant.com",), ("q",)),
+        "ecosia": (("ecosia.org",), ("q",)),
+        "kagi": (("kagi.com",), ("q",)),
+        "sogou": (("sogou.com",), ("query", "keyword")),
+        "petal search": (("petalsearch.com",), ("query", "q")),
+        "naver": (("search.naver.com", "m.search.naver.com"), ("query",)),
+        "seznam": (("search.seznam.cz",), ("q",)),
+    },
+    "social": {
+        "twitter": (("x.com", "twitter.com", "t.co"), ()),
+        "facebook": (("facebook.com", "fb.com", "fb.me"), ()),
+        "instagram": (("instagram.com",), ()),
+        "tiktok": (("tiktok.com",), ()),
+        "threads": (("threads.net", "threads.com"), ()),
+        "bluesky": (("bsky.app",), ()),
+        "mastodon": (("mastodon.social",), ()),
+        "whatsapp": (("whatsapp.com", "wa.me"), ()),
+        "telegram": (("t.me", "web.telegram.org"), ()),
+        "discord": (("discord.com",), ()),
+        "youtube": (("youtube.com", "youtu.be"), ()),
+        "linkedin": (("linkedin.com", "lnkd.in"), ()),
+        "pinterest": (("pinterest.com",), ()),
+        "reddit": (("reddit.com",), ()),
+    },
+    "email": {
+        "outlook.com": (("outlook.live.com", "outlook.office.com", "outlook.office365.com"), ()),
+    },
+}
+
+# referer-parser names that are a variant of a main engine.
+_NAME_ALIASES: Final = {
+    "yahoo!": "yahoo",
+    "yahoo! images": "yahoo",
+    "yahoo! mail": "yahoo mail",
+    "google images": "google",
+    "google news": "google",
+    "google video": "google",
+    "google blogsearch": "google",
+    "google product search": "google",
+    "bing images": "bing",
+    "yandex images": "yandex",
+    "naver images": "naver",
+    "ask toolbar": "ask",
+    "taringa!": "taringa",
+}
+
+
+def _source_name(name: str) -> str:
+    lowered = " ".join(str(name).lower().split())
+    return _NAME_ALIASES.get(lowered, lowered)
+
+
+def _build_table() -> tuple[dict[str, _Entry], frozenset[str]]:
+    table: dict[str, _Entry] = {}
+    for domain, config in referer_parser.REFERERS.items():
+        params = tuple(str(p).lower() for p in config.get("params") or ())
+        table[str(domain).lower()] = (
+            str(config["medium"]),
+            _source_name(config["name"]),
+            params,
+        )
+    for medium, engines in _EXTRA.items():
+        for name, (domains, params) in engines.items():
+            for domain in domains:
+                known = table.get(domain)
+                # keep referer-parser's parameters too, ours first
+                merged = tuple(dict.fromkeys((*params, *(known[2] if known else ()))))
+                table[domain] = (medium, name, merged)
+    # hosts that have entries keyed by host + "/" + first path segment
+    path_hosts = frozenset(key.split("/", 1)[0] for key in table if "/" in key)
+    return table, path_hosts
+
+
+_TABLE, _PATH_HOSTS = _build_table()
+
+_ANDROID_APPS: Final[dict[str, tuple[ReferrerKind, str]]] = {
+    "com.google.android.googlequicksearchbox": ("search", "google"),
+    "com.google.android.gm": ("external", "gmail"),
+    "com.facebook.katana": ("social", "facebook"),
+    "com.facebook.lite": ("social", "facebook"),
+    "com.instagram.android": ("social", "instagram"),
+    "com.twitter.android": ("social", "twitter"),
+    "com.linkedin.android": ("social", "linkedin"),
+    "com.pinterest": ("social", "pinterest"),
+    "com.reddit.frontpage": ("social", "reddit"),
+    "com.zhiliaoapp.musically": ("social", "tiktok"),
+}
+
+
+def _parent_domains(host: str) -> Iterable[str]:
+    while True:
+        yield host
+        dot = host.find(".")
+        if dot < 0:
+            return
+        host = host[dot + 1 :]
+
+
+def _lookup(host: str, path: str) -> _Entry | None:
+    if path and path != "/":
+        segment = path.split("/", 2)[1] if path.startswith("/") else ""
+        for candidate in _parent_domains(host):
+            if candidate in _PATH_HOSTS:
+                entry = _TABLE.get(candidate + path)
+                if entry is None and segment:
+                    entry = _TABLE.get(candidate + "/" + segment)
+                if entry is not None:
+                    return entry
+    for candidate in _parent_domains(host):
+        entry = _TABLE.get(candidate)
+        if entry is not None:
+            return entry
+    return None
+
+
+# --- helpers --------------------------------------------------------------------
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_URL_LIKE = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+
+
+def _clean(value: str) -> str | None:
+    """Trims, collapses whitespace, drops control characters, caps the length."""
+    if not value:
+        return None
+    value = _CONTROL_CHARS.sub(" ", value)
+    value = " ".join(value.split())
+    if not value:
+        return None
+    if not unicodedata.is_normalized("NFC", value):
+        value = unicodedata.normalize("NFC", value)
+    if len(value) > MAX_KEYWORD_LENGTH:
+        value = value[:MAX_KEYWORD_LENGTH].rstrip()
+    return value or None
+
+
+def _split(url: str | None) -> SplitResult | None:
+    if not url or not isinstance(url, str):
+        return None
+    try:
+        return urlsplit(url.strip())
+    except ValueError:
+        return None
+
+
+def _hostname(parts: SplitResult) -> str | None:
+    try:
+        host = parts.hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    return host.rstrip(".")
+
+
+def _site_host(host: str) -> str:
+    return host[4:] if host.startswith("www.") else host
+
+
+def _query(parts: SplitResult) -> list[tuple[str, str]]:
+    if not parts.query:
+        return []
+    return parse_qsl(parts.query, keep_blank_values=False, encoding="utf-8", errors="replace")
+
+
+def _first(params: list[tuple[str, str]], names: Iterable[str]) -> list[str]:
+    """The values of the first of ``names`` (case-insensitive) that has a non-blank value."""
+    for name in names:
+        values = [v for k, v in params if k.lower() == name and v.strip()]
+        if values:
+            return values
+    return []
+
+
+# --- public API -------------------------------------------------------------------
+
+
+def classify_referrer(url: str | None, referrer: str | None) -> ReferrerInfo | None:
+    """What kind of place ``referrer`` is, seen from the page ``url``; None without one."""
+    ref = _split(referrer)
+    if ref is None:
+        return None
+    scheme = ref.scheme.lower()
+    ref_host = _hostname(ref)
+    if ref_host is None:
+        return None
+    if scheme == "android-app":
+        app = _ANDROID_APPS.get(ref_host)
+        return ReferrerInfo(*app) if app is not None else ReferrerInfo("external", None)
+    if scheme not in ("http", "https"):
+        return ReferrerInfo("external", None)
+    page = _split(url)
+    page_host = _hostname(page) if page is not None else None
+    if page_host is not None and _site_host(page_host) == _site_host(ref_host):
+        return ReferrerInfo("internal", None)
+    entry = _lookup(ref_host, ref.path)
+    if entry is None:
+        return ReferrerInfo("external", None)
+    medium, name, _params = entry
+    if medium == "search":
+        return ReferrerInfo("search", name)
+    if medium == "social":
+        return ReferrerInfo("social", name)
+    return ReferrerInfo("external", name)
+
+
+def referrer_kind(url: str | None, referrer: str | None) -> str | None:
+    """``"search"``, ``"social"``, ``"external"`` or ``"internal"``; None without a referrer."""
+    try:
+        info = classify_referrer(url, referrer)
+    except (ValueError, TypeError, UnicodeError):
+        return None
+    return info.kind if info is not None else None
+
+
+def _engine_keywords(page_host: str | None, referrer: str | None) -> Iterable[SearchKeyword]:
+    ref = _split(referrer)
+    if ref is None or ref.scheme.lower() not in ("http", "https"):
+        return
+    ref_host = _hostname(ref)
+    if ref_host is None:
+        return
+    if page_host is not None and _site_host(page_host) == _site_host(ref_host):
+        return
+    entry = _lookup(ref_host, ref.path)
+    if entry is None or entry[0] != "search" or not entry[2]:
+        return
+    _medium, name, names = entry
+    for value in _first(_query(ref), names):
+        if _URL_LIKE.match(value.strip()):  # e.g. google.com/url?q=https://...
+            continue
+        keyword = _clean(value)
+        if keyword is not None:
+            yield SearchKeyword(keyword, name)
+
+
+def extract_keywords(
+    url: str,
+    referrer: str | None,
+    site_search_params: Sequence[str] = DEFAULT_SITE_SEARCH_PARAMS,
+) -> list[SearchKeyword]:
+    """The search phrases that brought the visitor to, or were typed on, the page ``url``.
+
+    In this order: the phrase of a search engine ``referrer`` (source: the
+    engine's name), the page's ``utm_term`` (source ``utm``), and the page's own
+    search parameters ``site_search_params`` (source ``site``). Phrases are
+    decoded, trimmed, whitespace-collapsed and at most 200 characters long;
+    empty ones and repeats (same phrase, ignoring case, and same source) are
+    dropped. A referrer on the page's own host is never a search engine. Never
+    raises: garbage gives ``[]``.
+    """
+    try:
+        return _extract_keywords(url, referrer, site_search_params)
+    except (ValueError, TypeError, UnicodeError):
+        return []
+
+
+def _extract_keywords(
+    url: str, referrer: str | None, site_search_params: Sequence[str]
+) -> list[SearchKeyword]:
+    page = _split(url)
+    page_host = _hostname(page) if page is not None else None
+    found: list[SearchKeyword] = list(_engine_keywords(page_host, referrer))
+    if page is not None:
+        params = _query(page)
+        if params:
+            for value in _first(params, ("utm_term",)):
+                keyword = _clean(value)
+                if keyword is not None:
+                    found.append(SearchKeyword(keyword, "utm"))
+            names = (
+                DEFAULT_SITE_SEARCH_PARAMS
+                if site_search_params is DEFAULT_SITE_SEARCH_PARAMS
+                else tuple(str(p).lower() for p in site_search_params)
+            )
+            wanted = frozenset(names)
+            for key, value in params:
+                if key.lower() in wanted:
+                    keyword = _clean(value)
+                    if keyword is not None:
+                        found.append(SearchKeyword(keyword, "site"))
+    if len(found) < 2:
+        return found
+    seen: set[tuple[str, str]] = set()
+    unique: list[SearchKeyword] = []
+    for item in found:
+        identity = (item.keyword.casefold(), item.source)
+        if identity not in seen:
+            seen.add(identity)
+            unique.append(item)
+    return unique
+
+
+def extract_campaign(url: str) -> dict[str, str]:
+    """The page's ``utm_source``, ``utm_medium``, ``utm_campaign``, ``utm_term`` and
+    ``utm_content``, keyed without the ``utm_`` prefix; absent or blank ones left out."""
+    try:
+        page = _split(url)
+        if page is None:
+            return {}
+        campaign: dict[str, str] = {}
+        for key, value in _query(page):
+            lowered = key.lower()
+            if not lowered.startswith("utm_"):
+                continue
+            field = lowered[4:]
+            if field in CAMPAIGN_FIELDS and field not in campaign:
+                cleaned = _clean(value)
+                if cleaned is not None:
+                    campaign[field] = cleaned
+        return campaign
+    except (ValueError, TypeError, UnicodeError):
+        return {}
