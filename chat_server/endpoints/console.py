@@ -31,8 +31,12 @@ templates = Jinja2Templates(directory=str(asset_dir("agent_console") / "template
 
 @lru_cache(maxsize=4)
 def translations(lang: str) -> dict[str, str]:
-    path = asset_dir("agent_console") / "i18n" / f"{lang}.json"
-    data: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+    """The console's strings (``<lang>.json``) merged with each page's (``<page>.<lang>.json``)."""
+    folder = asset_dir("agent_console") / "i18n"
+    data: dict[str, str] = {}
+    for path in [folder / f"{lang}.json", *sorted(folder.glob(f"*.{lang}.json"))]:
+        if path.is_file():
+            data.update(json.loads(path.read_text(encoding="utf-8")))
     return data
 
 

@@ -1,0 +1,48 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a step of them.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+PY := .venv/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export CHAT_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: run test setup system-packages lint unit browser bench clean
+
+$(UV):
+	python3 -m pip install --quiet uv
+
+setup: $(UV)
+	$(UV) sync --all-extras --frozen --quiet
+
+## Start the server with the demo storefront and demo accounts on SQLite.
+run: setup
+	.venv/bin/chat-server demo --host $(HOST) --port $(PORT)
+	.venv/bin/chat-server run --host $(HOST) --port $(PORT)
+
+## Debian packages the tests use (real Redis, PostgreSQL and Chromium).
+system-packages:
+	@missing=""; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+lint: setup
+	.venv/bin/ruff check chat_server tests bench migrations
+	.venv/bin/ruff format --check chat_server tests bench migrations
+	.venv/bin/mypy
+
+## Everything: lint, types, the suite on SQLite, the backend suite on PostgreSQL + Redis, the browser suite.
+test: setup system-packages lint
+	bash .ci/with-services.sh bash .ci/test-suites.sh
+
+bench: setup system-packages
+	bash .ci/with-services.sh .venv/bin/python -m bench.run
+
+clean:
+	rm -rf .venv var .pytest_cache .mypy_cache .ruff_cache
