@@ -34,7 +34,7 @@ def create_presence(settings: Settings, bus: object) -> Presence:
     if settings.redis_url:
         from chat_server.redis_presence import RedisPresence
 
-        return RedisPresence(settings.redis_url)
+        return RedisPresence(settings.redis_url, bus)
     return MemoryPresence()
 
 
@@ -72,6 +72,14 @@ async def widget_js(request: Request) -> Response:
         asset_dir("widget") / "widget.js",
         media_type="application/javascript; charset=utf-8",
         headers={"cache-control": "public, max-age=300", "access-control-allow-origin": "*"},
+    )
+
+
+async def favicon(request: Request) -> Response:
+    return FileResponse(
+        asset_dir("agent_console") / "static" / "logo.svg",
+        media_type="image/svg+xml",
+        headers={"cache-control": "public, max-age=86400"},
     )
 
 
@@ -121,6 +129,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/healthz", healthz),
         Route("/metrics", metrics_endpoint),
         Route("/widget.js", widget_js),
+        Route("/favicon.ico", favicon),
         WebSocketRoute("/ws/visitor", visitor_endpoint),
         WebSocketRoute("/ws/agent", agent_endpoint),
         Mount("/api/v1", routes=api.routes),

@@ -200,7 +200,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
                 rt,
                 DEMO_SITE_NAME,
                 origins,
-                color="#0f766e",
+                color="#b4532a",
                 greeting={
                     "tr": "Merhaba! 👋 Size nasıl yardımcı olabiliriz?",
                     "en": "Hi there! 👋 How can we help you today?",

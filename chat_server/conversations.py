@@ -61,8 +61,14 @@ class Posted:
 
 
 def _message_events(
-    message: Message, conversation: Conversation, visitor: Visitor | None, created: bool
+    message: Message,
+    conversation: Conversation,
+    visitor: Visitor | None,
+    created: bool,
+    wait_changed: bool = False,
 ) -> list[Event]:
+    """``conversation.updated`` goes to agents only when the waiting state changed:
+    everything else about a new message is in its ``message.created``."""
     events = []
     if created:
         events.append(
@@ -93,7 +99,7 @@ def _message_events(
         events.append(
             Event(visitor_topic(conversation.visitor_id), frame, conversation.id, message.seq)
         )
-    if not created:
+    if wait_changed and not created:
         events.append(
             Event(
                 AGENTS_TOPIC,
@@ -222,13 +228,12 @@ async def post_visitor_message(
             internal=False,
             now=now,
         )
-        await sla.open_wait(
+        opened = await sla.open_wait(
             session, conversation, now, await sla.policy_for(session, conversation.site_id)
         )
         await session.flush()
-        return Posted(message, conversation), _message_events(
-            message, conversation, visitor, created
-        )
+        events = _message_events(message, conversation, visitor, created, opened is not None)
+        return Posted(message, conversation), events
 
     posted, events = await _idempotent(rt, sender_key, client_id, command)
     if on_stored is not None:
@@ -267,15 +272,16 @@ async def post_agent_message(
             internal=internal,
             now=now,
         )
+        answered = False
         if not internal:
-            await sla.close_wait(session, conversation, now, answered_by=agent.id)
+            answered = await sla.close_wait(session, conversation, now, answered_by=agent.id)
             if conversation.first_response_at is None:
                 conversation.first_response_at = now
             if conversation.assignee_id is None:
                 conversation.assignee_id = agent.id
         await session.flush()
         visitor = await session.get(Visitor, conversation.visitor_id)
-        events = _message_events(message, conversation, visitor, created=False)
+        events = _message_events(message, conversation, visitor, False, answered)
         if not internal:
             events.append(_public_update(conversation))
         return Posted(message, conversation), events

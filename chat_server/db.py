@@ -42,12 +42,26 @@ def create_engine(settings: Settings) -> AsyncEngine:
         engine = create_async_engine(settings.database_url, pool_size=5, max_overflow=5)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
+    # A send must fail within seconds when PostgreSQL is away, not hang for minutes:
+    # stale pooled connections are caught on checkout (pre-ping), connecting gives up
+    # after 5 s, a statement after 10 s, a row lock wait after 5 s, and waiting for a
+    # free pooled connection after 5 s.
     return create_async_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
         pool_pre_ping=True,
         pool_timeout=5,
+        pool_recycle=1800,
+        connect_args={
+            "timeout": 5,
+            "command_timeout": 10,
+            "server_settings": {
+                "application_name": "chat-server",
+                "lock_timeout": "5s",
+                "idle_in_transaction_session_timeout": "60s",
+            },
+        },
     )
 
 

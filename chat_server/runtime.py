@@ -22,7 +22,6 @@ class Runtime:
     signer: Signer
     geo: Any = None  # chat_server.tracking.geo.GeoLocator | None
     message_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(rate=5.0, burst=10.0))
-    frame_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(rate=30.0, burst=60.0))
     login_limiter: LoginLimiter = field(default_factory=LoginLimiter)
 
     async def publish(self, events: list[Event]) -> None:

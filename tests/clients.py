@@ -14,17 +14,33 @@ PAGE = {"url": "https://shop.example/", "title": "Home", "referrer": None}
 
 
 class Client:
+    """Reads continuously, as a browser does, so the server never sees a slow consumer."""
+
     def __init__(self, connection: ClientConnection) -> None:
         self.connection = connection
         self.frames: list[dict[str, Any]] = []
+        self._inbox: asyncio.Queue[dict[str, Any] | BaseException] = asyncio.Queue()
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        try:
+            async for raw in self.connection:
+                self._inbox.put_nowait(json.loads(raw))
+        except BaseException as exc:  # noqa: BLE001 - handed to the next recv()
+            self._inbox.put_nowait(exc)
+            return
+        self._inbox.put_nowait(websockets.ConnectionClosedOK(self.connection.close_rcvd, None))
 
     async def send(self, frame: dict[str, Any] | str | bytes) -> None:
         await self.connection.send(frame if isinstance(frame, (str, bytes)) else json.dumps(frame))
 
     async def recv(self, timeout: float = 5.0) -> dict[str, Any]:
-        frame = json.loads(await asyncio.wait_for(self.connection.recv(), timeout))
-        self.frames.append(frame)
-        return frame
+        item = await asyncio.wait_for(self._inbox.get(), timeout)
+        if isinstance(item, BaseException):
+            self._inbox.put_nowait(item)
+            raise item
+        self.frames.append(item)
+        return item
 
     async def expect(self, kind: str, timeout: float = 5.0, **match: Any) -> dict[str, Any]:
         """The next frame of this type (and fields), skipping others."""
@@ -48,6 +64,7 @@ class Client:
 
     async def close(self) -> None:
         await self.connection.close()
+        self._reader.cancel()
 
 
 class Visitor(Client):
@@ -71,7 +88,9 @@ class Visitor(Client):
             max_size=None,
         )
         visitor = cls(connection)
-        await visitor.send({"type": "hello", "visitor_token": token, "page": page or PAGE, "last_seq": last_seq})
+        await visitor.send(
+            {"type": "hello", "visitor_token": token, "page": page or PAGE, "last_seq": last_seq}
+        )
         visitor.welcome = await visitor.expect("welcome")
         return visitor
 

@@ -98,7 +98,9 @@ class Server:
     def ws_base(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
 
-    def cli(self, *args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def cli(
+        self, *args: str, stdin: str | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
             [sys.executable, "-m", "chat_server.cli", *args],
             input=stdin,
@@ -165,24 +167,38 @@ class Server:
         email = f"{role}-{secrets.token_hex(4)}@example.com"
         created = json.loads(
             self.cli(
-                "agents", "create", "--email", email, "--name", name or f"{role.title()} {email[:10]}",
-                "--role", role, "--password-stdin", stdin=PASSWORD + "\n",
+                "agents",
+                "create",
+                "--email",
+                email,
+                "--name",
+                name or f"{role.title()} {email[:10]}",
+                "--role",
+                role,
+                "--password-stdin",
+                stdin=PASSWORD + "\n",
             ).stdout
         )
-        status, body = http("POST", f"{self.base}/api/v1/auth/token", {"email": email, "password": PASSWORD})
+        status, body = http(
+            "POST", f"{self.base}/api/v1/auth/token", {"email": email, "password": PASSWORD}
+        )
         assert status == 200, body
         created["token"] = body["token"]
         created["password"] = PASSWORD
         return created
 
-    def api(self, method: str, path: str, token: str | None = None, body: Any = None) -> tuple[int, Any]:
+    def api(
+        self, method: str, path: str, token: str | None = None, body: Any = None
+    ) -> tuple[int, Any]:
         return http(method, f"{self.base}{path}", body, token)
 
 
 def make_server(tmp: Path, **env: str) -> Server:
     tmp.mkdir(parents=True, exist_ok=True)
     environment = {
-        key: value for key, value in os.environ.items() if not key.startswith("CHAT_") or key.startswith("CHAT_TEST")
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("CHAT_") or key.startswith("CHAT_TEST")
     }
     environment.update(
         CHAT_DATA_DIR=str(tmp),

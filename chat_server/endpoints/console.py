@@ -128,7 +128,9 @@ async def login_page(request: Request) -> Response:
     client = request.client.host if request.client else "?"
     key = f"console:{client}:{email.lower()}"
     if rt.login_limiter.blocked(key):
-        return fail(t.get("login.error_rate", "Too many attempts; wait a few minutes."), 429)
+        return fail(
+            t.get("login.error_rate_limited", "Too many attempts; wait a few minutes."), 429
+        )
     agent = await accounts.authenticate(rt, email, password)
     if agent is None:
         rt.login_limiter.failed(key)

@@ -26,6 +26,7 @@ from chat_server.protocol import (
     dump,
     parse_visitor_frame,
 )
+from chat_server.ratelimit import TokenBucket
 from chat_server.runtime import Runtime
 from chat_server.tracking.client_ip import resolve_client_ip
 from chat_server.views import message_view, public_conversation_view
@@ -52,6 +53,8 @@ class VisitorSession:
         self.page_view_id: str | None = None
         self.conversation_id: str | None = None
         self._refusals: list[float] = []
+        # Frames of any kind, per connection; messages are limited per visitor (all tabs).
+        self.frame_budget = TokenBucket(rate=30.0, burst=60.0)
         peer = websocket.client.host if websocket.client else None
         self.ip = resolve_client_ip(
             peer, websocket.headers.get("x-forwarded-for"), rt.settings.trusted_proxies
@@ -71,8 +74,7 @@ class VisitorSession:
             if text is None:
                 self.refuse(ProtocolError("binary_not_supported", "frames must be JSON text"))
                 continue
-            key = self.visitor_id or f"ip:{self.ip}"
-            if not self.rt.frame_limiter.allow(key):
+            if not self.frame_budget.take():
                 self.refuse(ProtocolError("rate_limited", "too many frames; slow down"))
                 continue
             ref = None

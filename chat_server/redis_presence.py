@@ -1,0 +1,274 @@
+"""Who is online across processes, in Redis keys that expire on their own.
+
+Each process counts its own sockets in memory, exactly like
+:class:`~chat_server.presence.MemoryPresence`, and mirrors only *which* visitors
+and agents it holds into two Redis sets of its own (``…:proc:ID:v`` and
+``…:proc:ID:a``). The sets and the process's entry in the ``…:procs`` sorted set
+(score: when it expires) are renewed by :meth:`RedisPresence.refresh` every few
+seconds; a process that dies stops renewing them, and its visitors go offline by
+themselves once ``ttl`` has passed. Readers only look at processes whose entry
+has not expired.
+
+Each change runs as one Lua script (atomic in Redis), so "the first socket
+anywhere" and "none left anywhere" are decided without races between
+processes. The scripts read every live process's set, which keeps them simple
+and cheap for the handful of processes an installation runs, but ties them to
+one Redis server (no Redis Cluster).
+
+While Redis is away, answers come from this process's own sockets and
+:meth:`refresh` writes the whole local state back once Redis returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from chat_server.presence import Presence
+
+log = logging.getLogger("chat_server.presence")
+
+PREFIX = "chat:presence:"
+DEFAULT_TTL = 15.0  # three missed refreshes (jobs.py refreshes every 5 s)
+
+_NOW = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+"""
+
+# Is ARGV[2] in the set of a live process other than ARGV[1]? (KEYS[1]: procs; ARGV[3]: suffix)
+_ELSEWHERE = """
+local function elsewhere(now)
+  for _, p in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], now, '+inf')) do
+    if p ~= ARGV[1] and redis.call('SISMEMBER', ARGV[4] .. p .. ARGV[3], ARGV[2]) == 1 then
+      return 1
+    end
+  end
+  return 0
+end
+"""
+
+#: KEYS: procs, own set. ARGV: proc, member, suffix, prefix, op (add|rem), ttl ms.
+#: Returns 1 if another live process holds the member too.
+CHANGE = (
+    _NOW
+    + _ELSEWHERE
+    + """
+local ttl = tonumber(ARGV[6])
+redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
+if ARGV[5] == 'add' then
+  redis.call('SADD', KEYS[2], ARGV[2])
+else
+  redis.call('SREM', KEYS[2], ARGV[2])
+end
+redis.call('PEXPIRE', KEYS[2], ttl)
+return elsewhere(now)
+"""
+)
+
+#: KEYS: procs. ARGV: proc ('' for none), member, suffix, prefix. 1 if any live process holds it.
+HOLDS = (
+    _NOW
+    + _ELSEWHERE
+    + """
+return elsewhere(now)
+"""
+)
+
+#: KEYS: procs. ARGV: suffix, prefix. Every member of every live process's set.
+MEMBERS = (
+    _NOW
+    + """
+local keys = {}
+for _, p in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], now, '+inf')) do
+  table.insert(keys, ARGV[2] .. p .. ARGV[1])
+end
+if #keys == 0 then return {} end
+return redis.call('SUNION', unpack(keys))
+"""
+)
+
+#: KEYS: procs, own visitors set, own agents set. ARGV: proc, ttl ms, visitor count,
+#: visitors..., agents... Rewrites this process's sets and renews its entry.
+REFRESH = (
+    _NOW
+    + """
+local ttl = tonumber(ARGV[2])
+local visitors = tonumber(ARGV[3])
+redis.call('DEL', KEYS[2], KEYS[3])
+local function fill(key, first, last)
+  local i = first
+  while i <= last do
+    local j = math.min(i + 999, last)
+    redis.call('SADD', key, unpack(ARGV, i, j))
+    i = j + 1
+  end
+  if last >= first then redis.call('PEXPIRE', key, ttl) end
+end
+fill(KEYS[2], 4, 3 + visitors)
+fill(KEYS[3], 4 + visitors, #ARGV)
+redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - ttl)
+return 1
+"""
+)
+
+VISITORS = ":v"
+AGENTS = ":a"
+
+
+class RedisPresence(Presence):
+    def __init__(self, url: str | None = None, bus: Any = None, ttl: float = DEFAULT_TTL) -> None:
+        """Share ``bus.client`` (the bus's bounded pool) when given a RedisBus, else connect to ``url``."""
+        client = getattr(bus, "client", None)
+        if client is None:
+            if url is None:
+                raise ValueError("RedisPresence needs a Redis URL or a RedisBus")
+            from chat_server.redis_bus import connection_pools
+
+            client = Redis(connection_pool=connection_pools(url, 4)[0])
+        self.client: Redis = client
+        self._bus = bus
+        self.proc = secrets.token_hex(8)
+        self.ttl_ms = int(ttl * 1000)
+        self._procs = PREFIX + "procs"
+        self._own = {kind: f"{PREFIX}proc:{self.proc}{kind}" for kind in (VISITORS, AGENTS)}
+        self._counts: dict[str, dict[str, int]] = {VISITORS: {}, AGENTS: {}}
+        self._change = self.client.register_script(CHANGE)
+        self._holds = self.client.register_script(HOLDS)
+        self._members = self.client.register_script(MEMBERS)
+        self._refresh = self.client.register_script(REFRESH)
+        # Changes of this process reach Redis in the order they happened here.
+        self._lock = asyncio.Lock()
+        self._dirty = False
+
+    # -- Presence interface ------------------------------------------------------
+
+    async def visitor_connected(self, visitor_id: str) -> bool:
+        return await self._connected(VISITORS, visitor_id)
+
+    async def visitor_disconnected(self, visitor_id: str) -> bool:
+        return await self._disconnected(VISITORS, visitor_id)
+
+    async def visitor_online(self, visitor_id: str) -> bool:
+        if visitor_id in self._counts[VISITORS]:
+            return True
+        if not await self._ready():
+            return False
+        try:
+            return bool(
+                await self._holds(
+                    keys=[self._procs], args=["", visitor_id, VISITORS, PREFIX + "proc:"]
+                )
+            )
+        except RedisError as exc:
+            self._failed(exc)
+            return False
+
+    async def online_visitors(self) -> set[str]:
+        return await self._all(VISITORS)
+
+    async def agent_connected(self, agent_id: str) -> None:
+        await self._connected(AGENTS, agent_id)
+
+    async def agent_disconnected(self, agent_id: str) -> None:
+        await self._disconnected(AGENTS, agent_id)
+
+    async def agents_online(self) -> int:
+        return len(await self._all(AGENTS))
+
+    async def refresh(self) -> None:
+        """Renew this process's entries, rewriting them whole (they may have expired during an outage)."""
+        if not self._reachable():
+            self._dirty = True
+            return
+        async with self._lock:
+            visitors = list(self._counts[VISITORS])
+            agents = list(self._counts[AGENTS])
+            try:
+                await self._refresh(
+                    keys=[self._procs, self._own[VISITORS], self._own[AGENTS]],
+                    args=[self.proc, self.ttl_ms, len(visitors), *visitors, *agents],
+                )
+            except RedisError as exc:
+                self._failed(exc)
+                return
+            if self._dirty:
+                log.warning("presence written back to Redis after an outage")
+            self._dirty = False
+
+    async def close(self) -> None:
+        """Forget this process's entries at once (a clean shutdown)."""
+        try:
+            await self.client.delete(*self._own.values())
+            await self.client.zrem(self._procs, self.proc)
+        except RedisError:
+            pass
+
+    # -- internals -----------------------------------------------------------------
+
+    async def _connected(self, kind: str, member: str) -> bool:
+        counts = self._counts[kind]
+        count = counts.get(member, 0)
+        counts[member] = count + 1
+        if count > 0:
+            return False
+        return not await self._mirror(kind, member, "add")
+
+    async def _disconnected(self, kind: str, member: str) -> bool:
+        counts = self._counts[kind]
+        count = counts.get(member, 0) - 1
+        if count > 0:
+            counts[member] = count
+            return False
+        counts.pop(member, None)
+        return not await self._mirror(kind, member, "rem")
+
+    async def _mirror(self, kind: str, member: str, op: str) -> bool:
+        """Apply a local 0<->1 change in Redis; True if another process holds the member."""
+        if not await self._ready():
+            self._dirty = True
+            return False
+        async with self._lock:
+            try:
+                return bool(
+                    await self._change(
+                        keys=[self._procs, self._own[kind]],
+                        args=[self.proc, member, kind, PREFIX + "proc:", op, self.ttl_ms],
+                    )
+                )
+            except RedisError as exc:
+                self._failed(exc)
+                return False
+
+    async def _all(self, kind: str) -> set[str]:
+        local = set(self._counts[kind])
+        if not await self._ready():
+            return local
+        try:
+            members = await self._members(keys=[self._procs], args=[kind, PREFIX + "proc:"])
+        except RedisError as exc:
+            self._failed(exc)
+            return local
+        return local | {m.decode() if isinstance(m, bytes) else str(m) for m in members}
+
+    async def _ready(self) -> bool:
+        """Whether to ask Redis; after an outage, write this process's state back first."""
+        if not self._reachable():
+            return False
+        if self._dirty:
+            await self.refresh()
+        return not self._dirty
+
+    def _reachable(self) -> bool:
+        """Skip Redis at once while the bus knows it is down (no timeouts on every call)."""
+        return bool(getattr(self._bus, "healthy", True))
+
+    def _failed(self, exc: Exception) -> None:
+        self._dirty = True
+        log.warning("presence in Redis unavailable (%s); answering from this process", exc)
