@@ -32,9 +32,11 @@ system-packages:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+LINTED := chat_server tests migrations $(wildcard bench)
+
 lint: setup
-	.venv/bin/ruff check chat_server tests bench migrations
-	.venv/bin/ruff format --check chat_server tests bench migrations
+	.venv/bin/ruff check $(LINTED)
+	.venv/bin/ruff format --check $(LINTED)
 	.venv/bin/mypy
 
 ## Everything: lint, types, the suite on SQLite, the backend suite on PostgreSQL + Redis, the browser suite.
