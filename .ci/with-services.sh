@@ -27,7 +27,8 @@ fi
 if [ -n "$pg_bin" ]; then
   pg_port=$(free_port)
   mkdir -p "$workdir/pg" "$workdir/sock"
-  chown postgres "$workdir/pg" "$workdir/sock"
+  touch "$workdir/pg.log"
+  chown postgres "$workdir/pg" "$workdir/sock" "$workdir/pg.log"
   runuser -u postgres -- "$pg_bin/initdb" -D "$workdir/pg" -A trust -U postgres >/dev/null
   runuser -u postgres -- "$pg_bin/pg_ctl" -D "$workdir/pg" -l "$workdir/pg.log" -w \
     -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $workdir/sock -c fsync=off -c max_connections=300" start >/dev/null
