@@ -7,6 +7,7 @@ to run the same tests against PostgreSQL and Redis.
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import os
 import secrets
@@ -60,7 +61,9 @@ def fresh_database_url(tmp: Path) -> str:
         finally:
             await connection.close()
 
-    asyncio.run(create())
+    # In a thread: tests that are coroutines call this from inside a running loop.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, create()).result()
     prefix, _, _ = base.rpartition("/")
     return f"{prefix}/{name}"
 
