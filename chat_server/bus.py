@@ -20,6 +20,8 @@ import orjson
 log = logging.getLogger("chat_server.bus")
 
 AGENTS_TOPIC = "agents"
+# Every visitor socket: news for all shoppers, such as how many agents are online.
+VISITORS_TOPIC = "visitors"
 
 
 def visitor_topic(visitor_id: str) -> str:

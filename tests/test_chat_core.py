@@ -444,3 +444,17 @@ def test_metrics_are_exposed_in_prometheus_format(server: Server) -> None:
     status, text = server.api("GET", "/metrics")
     assert status == 200
     assert "chat_ws_connections" in text and "chat_messages_total" in text
+
+
+async def test_shoppers_hear_when_agents_come_online_and_leave(own_server: Server) -> None:
+    site = own_server.create_site("Presence shop")
+    agent = own_server.create_agent()
+    shopper = await Visitor.connect(own_server.ws_base, site["key"])
+    assert shopper.welcome["agents_online"] == 0
+    console = await Agent.connect(own_server.ws_base, agent["token"])
+    update = await shopper.expect("agents.updated")
+    assert update["agents_online"] == 1
+    await console.close()
+    update = await shopper.expect("agents.updated")
+    assert update["agents_online"] == 0
+    await shopper.close()

@@ -184,7 +184,7 @@
       '.w[data-away] .dot{background:#f59e0b}',
       '.w[data-conn=offline] .dot,.w[data-conn=connecting] .dot{background:#9ca3af}',
       // panel
-      '.pn{position:fixed;right:20px;bottom:92px;z-index:2147483000;width:360px;height:520px;max-height:calc(100vh - 112px);background:#fff;border-radius:16px;box-shadow:0 18px 50px rgba(15,23,42,.22),0 3px 10px rgba(15,23,42,.08);display:flex;flex-direction:column;overflow:hidden;animation:in .22s cubic-bezier(.2,.8,.2,1);transform-origin:100% 100%}',
+      '.pn{position:fixed;right:20px;bottom:92px;z-index:2147483000;width:360px;height:560px;max-height:calc(100vh - 112px);background:#fff;border-radius:16px;box-shadow:0 18px 50px rgba(15,23,42,.22),0 3px 10px rgba(15,23,42,.08);display:flex;flex-direction:column;overflow:hidden;animation:in .22s cubic-bezier(.2,.8,.2,1);transform-origin:100% 100%}',
       '.left .ln,.left .pn{right:auto;left:20px}.left .pn{transform-origin:0 100%}',
       '@keyframes in{from{opacity:0;transform:translateY(14px) scale(.97)}}',
       '@keyframes pop{from{transform:scale(.4)}}',
@@ -217,10 +217,10 @@
       '.sep::before,.sep::after{content:"";flex:1;height:1px;background:#e5e7eb}',
       '.note{align-self:center;max-width:90%;margin:8px 0;padding:8px 12px;border-radius:10px;background:#ecfdf5;color:#065f46;font-size:13px;text-align:center}',
       // cards: consent, offline form, rating
-      '.cd{margin:14px 0 6px;padding:16px;border:1px solid #e5e7eb;border-radius:14px;background:#fff;box-shadow:0 4px 14px rgba(15,23,42,.06);animation:in .2s ease-out}',
+      '.cd{margin:10px 0 6px;padding:16px;border:1px solid #e5e7eb;border-radius:14px;background:#fff;box-shadow:0 4px 14px rgba(15,23,42,.06);animation:in .2s ease-out}',
       '.cd h3{margin:0 0 4px;font-size:15px;font-weight:700;color:#111827}',
       '.cd p{margin:0 0 12px;font-size:13px;color:#4b5563}',
-      '.cd label{display:block;margin-bottom:10px;font-size:12.5px;font-weight:600;color:#374151}',
+      '.cd label{display:block;margin-bottom:8px;font-size:12.5px;font-weight:600;color:#374151}',
       '.cd input,.cd textarea{display:block;width:100%;margin-top:4px;padding:9px 11px;border:1px solid #d1d5db;border-radius:10px;background:#fff;font-weight:400;font-size:14px;outline:0;resize:vertical;transition:border-color .15s,box-shadow .15s}',
       '.cd input:focus,.cd textarea:focus{border-color:var(--c);box-shadow:0 0 0 1px var(--c)}',
       '.cd [aria-invalid=true]{border-color:#dc2626}',
@@ -274,7 +274,7 @@
       '<form class="cd" data-chat="offline-form" novalidate hidden><h3 data-t="offTitle"></h3><p data-t="offText"></p>' +
       '<label><span data-t="name"></span><input name="name" autocomplete="name" maxlength="200" required></label>' +
       '<label><span data-t="email"></span><input name="email" type="email" autocomplete="email" maxlength="254" required></label>' +
-      '<label><span data-t="message"></span><textarea name="message" rows="3" maxlength="5000" required></textarea></label>' +
+      '<label><span data-t="message"></span><textarea name="message" rows="2" maxlength="5000" required></textarea></label>' +
       '<div class="fe" role="alert" hidden></div><button type="submit" class="btn" data-t="submit"></button></form>' +
       '<form class="cd rt" data-chat="rating" hidden><h3 data-t="rateTitle"></h3>' +
       '<div class="sts" role="group" data-ta="aria-label:rateTitle">' + stars + '</div>' +
@@ -370,6 +370,7 @@
       var openConv = convId && convStatus !== 'resolved';
       ui.rate.hidden = !ratingFor;
       ui.off.hidden = !consented || agentsOnline !== 0 || !!openConv || offSent || !!ratingFor;
+      ui.form.hidden = !ui.off.hidden; // one way to write while away: the form, which asks for an e-mail
       Object.keys(pend).forEach(function (cid) { setTick(pend[cid].el, t(conn === 'online' ? 'sending' : 'queued')); });
     }
 
@@ -515,7 +516,7 @@
       sset('open', v ? '1' : '0');
       if (v) {
         if (ui.off.hidden) toBottom(); else ui.body.scrollTop = 0;
-        if (user) setTimeout(function () { try { ui.input.focus({ preventScroll: true }); } catch (e) { /* ignore */ } }, 40);
+        if (user) setTimeout(function () { try { (ui.off.hidden ? ui.input : ui.off.elements.name).focus({ preventScroll: true }); } catch (e) { /* ignore */ } }, 40);
         updateUnread();
         emit('open');
       } else {

@@ -7,7 +7,7 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from chat_server import accounts, conversations, metrics, sla, visitors
-from chat_server.bus import AGENTS_TOPIC, Event, visitor_topic
+from chat_server.bus import AGENTS_TOPIC, VISITORS_TOPIC, Event, visitor_topic
 from chat_server.endpoints.socket_errors import error_for
 from chat_server.errors import Conflict, NotFound
 from chat_server.hub import Connection, Hub
@@ -48,6 +48,7 @@ class AgentSession:
         self.connection.hold()
         await self.hub.attach(self.connection, [AGENTS_TOPIC])
         await self.rt.presence.agent_connected(self.agent.id)
+        await self.announce_agents_online()
         open_conversations = await conversations.list_conversations(self.rt, conversations.OPEN)
         for conversation in open_conversations:
             self.connection.mark_sent(conversation["id"], conversation["last_seq"])
@@ -154,6 +155,14 @@ class AgentSession:
     async def closed(self) -> None:
         await self.hub.detach(self.connection)
         await self.rt.presence.agent_disconnected(self.agent.id)
+        await self.announce_agents_online()
+
+    async def announce_agents_online(self) -> None:
+        """Tell every shopper how many agents are online (the widget swaps its offline form)."""
+        count = await self.rt.presence.agents_online()
+        await self.rt.publish(
+            [Event(VISITORS_TOPIC, dump({"type": "agents.updated", "agents_online": count}))]
+        )
 
 
 async def agent_endpoint(websocket: WebSocket) -> None:
