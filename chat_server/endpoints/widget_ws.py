@@ -10,7 +10,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from chat_server import conversations, metrics, sites, visitors
 from chat_server.auth import origin_allowed
-from chat_server.bus import AGENTS_TOPIC, Event, visitor_topic
+from chat_server.bus import AGENTS_TOPIC, VISITORS_TOPIC, Event, visitor_topic
 from chat_server.endpoints.socket_errors import error_for
 from chat_server.hub import Connection, Hub
 from chat_server.models import Site
@@ -156,7 +156,7 @@ class VisitorSession:
         self.visitor_id, self.page_view_id = visitor.id, arrival.page_view_id
         await self.rt.presence.visitor_connected(visitor.id)
         self.connection.hold()
-        await self.hub.attach(self.connection, [visitor_topic(visitor.id)])
+        await self.hub.attach(self.connection, [visitor_topic(visitor.id), VISITORS_TOPIC])
         conversation = arrival.conversation
         self.connection.send(
             dump(
