@@ -173,10 +173,6 @@ async def _idempotent(
 ) -> tuple[Posted, list[Event]]:
     """Run ``command`` once per (sender, client_id); a repeat returns the first result."""
     started = time.perf_counter()
-    async with rt.db.reading() as session:
-        found = await _find_sent(session, sender_key, client_id)
-    if found:
-        return found, []
     try:
         async with rt.db.writing() as session:
             found = await _find_sent(session, sender_key, client_id)
