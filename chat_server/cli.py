@@ -163,6 +163,77 @@ def cmd_sites_create(args: argparse.Namespace) -> None:
     print_json(sites.site_view(site))
 
 
+def cmd_sites_update(args: argparse.Namespace) -> None:
+    """Change a storefront's settings; the running server picks them up within seconds."""
+    import re
+
+    from sqlalchemy import or_, select
+
+    from chat_server import invitations, personal_data, sites
+    from chat_server.errors import DomainError
+    from chat_server.models import Site
+
+    auto_invites = None
+    if args.auto_invite is not None:
+        try:
+            raw = orjson.loads(args.auto_invite)
+        except orjson.JSONDecodeError:
+            fail("--auto-invite: not valid JSON", 1)
+        try:
+            auto_invites = invitations.validate_rules(raw)
+        except DomainError as exc:
+            fail(f"--auto-invite: {exc.message}", 1)
+    if args.retention_days is not None and args.retention_days < 0:
+        fail("--retention-days: must be 0 (keep forever) or more", 1)
+    if args.color is not None and not re.fullmatch(r"#[0-9a-fA-F]{6}", args.color):
+        fail("--color: expected a colour like #2563eb", 1)
+    settings = settings_or_exit()
+    migrate(settings)
+
+    async def work(rt: Any) -> dict[str, Any] | None:
+        async with rt.db.writing() as session:
+            site = (
+                await session.execute(
+                    select(Site).where(or_(Site.key == args.site, Site.id == args.site))
+                )
+            ).scalar_one_or_none()
+            if site is None:
+                return None
+            if args.ip_mode is not None:
+                site.ip_mode = args.ip_mode
+            if args.retention_days is not None:
+                site.retention_days = args.retention_days or None
+            if args.search_param is not None:
+                site.search_params = [p.strip() for p in args.search_param if p.strip()] or None
+            if args.color is not None:
+                site.color = args.color
+            greeting = dict(site.greeting or {})
+            for language, text in (("tr", args.greeting_tr), ("en", args.greeting_en)):
+                if text is not None:
+                    greeting[language] = text
+                    if not text.strip():
+                        del greeting[language]
+            site.greeting = greeting or None
+            if auto_invites is not None:
+                site.auto_invites = auto_invites or None
+        if args.ip_mode is not None:
+            await personal_data.apply_ip_mode(rt, site)
+        return {
+            **sites.site_view(site),
+            "ip_mode": site.ip_mode,
+            "retention_days": site.retention_days,
+            "search_params": site.search_params,
+            "color": site.color,
+            "greeting": site.greeting,
+            "auto_invites": site.auto_invites or [],
+        }
+
+    result = with_runtime(settings, work)
+    if result is None:
+        fail(f"no site with key or id {args.site!r}", 1)
+    print_json(result)
+
+
 def cmd_agents_create(args: argparse.Namespace) -> None:
     from chat_server import accounts
     from chat_server.errors import DomainError
@@ -247,6 +318,37 @@ def build_parser() -> argparse.ArgumentParser:
         "--origin", action="append", help="an origin allowed to embed the widget"
     )
     create_site.set_defaults(func=cmd_sites_create)
+    update_site = site_commands.add_parser("update", help="change a storefront's settings")
+    update_site.add_argument("site", metavar="KEY_OR_ID")
+    update_site.add_argument(
+        "--ip-mode",
+        choices=["full", "truncate", "none"],
+        help="store visitor IPs whole, truncated (IPv4 /24, IPv6 /48) or not at all; "
+        "applies to what is already stored too",
+    )
+    update_site.add_argument(
+        "--retention-days",
+        type=int,
+        metavar="N",
+        help="purge journeys and resolved conversations older than N days (0: keep forever)",
+    )
+    update_site.add_argument(
+        "--search-param",
+        action="append",
+        metavar="P",
+        help="a query parameter of the shop's own search (repeat for several; they replace "
+        'q, s, search, query, keyword, k; "" restores those)',
+    )
+    update_site.add_argument("--color", help="the widget's colour, like #2563eb")
+    update_site.add_argument("--greeting-tr", metavar="TEXT", help='Turkish greeting ("" removes)')
+    update_site.add_argument("--greeting-en", metavar="TEXT", help='English greeting ("" removes)')
+    update_site.add_argument(
+        "--auto-invite",
+        metavar="JSON",
+        help='automatic invitations, e.g. \'[{"url_contains": "/cart", "after_seconds": 20, '
+        '"text": {"tr": "...", "en": "..."}}]\' ([] removes them)',
+    )
+    update_site.set_defaults(func=cmd_sites_update)
 
     agent_commands = commands.add_parser("agents", help="manage agent accounts").add_subparsers(
         dest="agents_command", required=True

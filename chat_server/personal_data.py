@@ -1,14 +1,25 @@
-"""KVKK/GDPR: export and erase everything known about a visitor, audited."""
+"""KVKK/GDPR: export and erase everything known about a visitor, audited; a site's
+IP setting applied to what is already stored."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from chat_server import visitors
 from chat_server.errors import NotFound
-from chat_server.models import Agent, AuditLog, Conversation, Message, Visitor, Wait, utcnow
+from chat_server.models import (
+    Agent,
+    AuditLog,
+    Conversation,
+    IpMode,
+    Message,
+    Site,
+    Visitor,
+    Wait,
+    utcnow,
+)
 from chat_server.protocol import iso
 from chat_server.runtime import Runtime
 from chat_server.views import message_view
@@ -80,12 +91,22 @@ async def export_visitor(rt: Runtime, visitor_id: str, actor: Agent) -> dict[str
                     ],
                 }
             )
+        stored = {
+            "name": visitor.name,
+            "email": visitor.email,
+            "ip": visitor.ip,
+            "geo": visitor.geo,
+            "user_agent": visitor.user_agent,
+            "campaign": visitor.campaign,
+            "is_bot": visitor.is_bot,
+        }
     await audit(rt, actor, "visitor.export", visitor_id)
     return {
         "exported_at": iso(utcnow()),
         "visitor": profile,
-        "token_issued": True,
-        "user_agent_raw": None,
+        # Everything stored on the visitor's row, as stored (the user agent as parsed:
+        # the raw header is never kept; the identifying token is a random secret).
+        "stored": stored,
         "conversations": exported,
     }
 
@@ -93,3 +114,36 @@ async def export_visitor(rt: Runtime, visitor_id: str, actor: Agent) -> dict[str
 async def erase_visitor(rt: Runtime, visitor_id: str, actor: Agent) -> None:
     await visitors.erase(rt, visitor_id)
     await audit(rt, actor, "visitor.delete", visitor_id)
+    await visitors.publish_left(rt, visitor_id)  # consoles drop the erased visitor
+
+
+async def apply_ip_mode(rt: Runtime, site: Site) -> int:
+    """Bring the site's stored visitor IPs in line with its ``ip_mode`` (after the setting
+    tightens: ``truncate`` cuts stored addresses, ``none`` removes them); returns how many
+    visitors changed."""
+    if site.ip_mode == IpMode.full:
+        return 0
+    changed = 0
+    async with rt.db.writing() as session:
+        if site.ip_mode == IpMode.none:
+            result = await session.execute(
+                update(Visitor)
+                .where(Visitor.site_id == site.id, Visitor.ip.is_not(None))
+                .values(ip=None)
+            )
+            changed = result.rowcount or 0
+        else:
+            rows = (
+                await session.execute(
+                    select(Visitor).where(Visitor.site_id == site.id, Visitor.ip.is_not(None))
+                )
+            ).scalars()
+            for visitor in rows:
+                cut = visitors.stored_ip(site, visitor.ip)
+                if cut != visitor.ip:
+                    visitor.ip = cut
+                    changed += 1
+    if changed:
+        await audit(rt, None, "site.ip_mode", site.id, {"mode": site.ip_mode, "visitors": changed})
+        await rt.db.checkpoint()
+    return changed

@@ -95,11 +95,17 @@ def visitor_view(
     online: bool,
     now: datetime,
 ) -> dict[str, Any]:
-    """``pages`` in the order they were entered."""
+    """``pages`` in the order they were entered; ``now`` is when running dwell stops.
+
+    ``current_page`` is the page entered last among those still open (the tab the
+    visitor used last), and null while the visitor is offline.
+    """
     open_running = sum(running_dwell(page, now) for page in pages if page.left_at is None)
-    current = next((page for page in reversed(pages) if page.left_at is None), None)
-    if current is None and online and pages:
-        current = pages[-1]
+    current = None
+    if online:
+        current = next((page for page in reversed(pages) if page.left_at is None), None)
+        if current is None and pages:
+            current = pages[-1]
     agent = visitor.user_agent
     return {
         "id": visitor.id,

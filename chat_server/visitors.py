@@ -2,6 +2,26 @@
 
 Dwell time counts only visible time: a page view accumulates ``dwell_seconds``
 over its visible intervals, with ``visible_since`` marking the one running now.
+
+A **visit** ends after ``visit_timeout_seconds`` (30 minutes) without activity.
+Activity is a ``hello``, a page view, a visibility change or a tab closing; a
+tab that stays open and visible is active the whole time, so reading one page
+for an hour does not start a new visit on the next click.
+
+Reconnects do not double-count. The widget sends ``hello`` with the current
+page on every (re)connection, so a reload, a network blip or a server restart
+would otherwise add the same page to the journey again:
+
+- a ``hello`` for the URL of the page this visitor left last, at most
+  :data:`RESUME_SECONDS` ago, reopens that page view instead of adding one
+  (the seconds in between are not counted);
+- a page view still open when its visitor had no socket (the process that held
+  its socket died) is an orphan: it is resumed by a ``hello`` for its URL
+  within the same visit, and otherwise closed when it was last seen;
+- when a tab's socket closes while a newer socket of the same visitor already
+  shows the same URL (opened at most :data:`FOLD_SECONDS` before: the server
+  learnt of a dead connection only after the client had reconnected), the two
+  page views are folded into one.
 """
 
 from __future__ import annotations
@@ -12,7 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chat_server import conversations
@@ -21,10 +41,12 @@ from chat_server.errors import DomainError, NotFound
 from chat_server.models import (
     Conversation,
     IpMode,
+    Message,
     PageView,
     SearchKeyword,
     Site,
     Visitor,
+    Wait,
     utcnow,
 )
 from chat_server.protocol import dump
@@ -39,6 +61,8 @@ from chat_server.tracking.referrers import (
 from chat_server.views import running_dwell, visitor_view
 
 RECENT_PAGES = 50
+RESUME_SECONDS = 10.0
+FOLD_SECONDS = 60.0
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -48,18 +72,46 @@ class Arrival:
     page_view_id: str
     conversation: Conversation | None
     new_visit: bool
+    resumed: bool
 
 
 def _new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def _stored_ip(site: Site, ip: str | None) -> str | None:
+def stored_ip(site: Site, ip: str | None) -> str | None:
+    """What the site's ``ip_mode`` lets us keep of an address (after geolocation)."""
     if site.ip_mode == IpMode.none:
         return None
     if site.ip_mode == IpMode.truncate:
         return truncate_ip(ip)
     return ip
+
+
+def _same_page(a: str, b: str) -> bool:
+    return a.partition("#")[0] == b.partition("#")[0]
+
+
+def _idle(visitor: Visitor, now: datetime, timeout: timedelta) -> bool:
+    return now - visitor.last_seen_at > timeout
+
+
+async def _has_visible_page(session: AsyncSession, visitor_id: str) -> bool:
+    found = await session.execute(
+        select(PageView.id)
+        .where(
+            PageView.visitor_id == visitor_id,
+            PageView.left_at.is_(None),
+            PageView.visible_since.is_not(None),
+        )
+        .limit(1)
+    )
+    return found.first() is not None
+
+
+def _begin_visit(visitor: Visitor) -> None:
+    visitor.visits += 1
+    visitor.campaign = None
 
 
 async def arrive(
@@ -72,38 +124,125 @@ async def arrive(
     ip: str | None,
     user_agent: str | None,
 ) -> Arrival:
-    """Identify the visitor (a new one for an unknown token) and record the page view."""
+    """Identify the visitor (a new one for an unknown token), count its socket as
+    connected, and record the page view (or resume the one it reconnects to).
+
+    The socket is counted inside the transaction that holds the visitor's row, so
+    that two tabs arriving together agree on which page views are orphans.
+    """
     now = utcnow()
     timeout = timedelta(seconds=rt.settings.visit_timeout_seconds)
-    async with rt.db.writing() as session:
-        visitor = None
-        if token:
-            visitor = (
-                await session.execute(
-                    select(Visitor).where(Visitor.token == token, Visitor.site_id == site.id)
+    connected: str | None = None
+    try:
+        async with rt.db.writing() as session:
+            visitor = None
+            if token:
+                visitor = (
+                    await session.execute(
+                        select(Visitor)
+                        .where(Visitor.token == token, Visitor.site_id == site.id)
+                        .with_for_update()
+                    )
+                ).scalar_one_or_none()
+            known = visitor is not None
+            if visitor is None:
+                visitor = Visitor(
+                    site_id=site.id,
+                    token=_new_token(),
+                    first_seen_at=now,
+                    last_seen_at=now,
+                    visits=1,
                 )
-            ).scalar_one_or_none()
-        new_visit = visitor is None or now - visitor.last_seen_at > timeout
-        if visitor is None:
-            visitor = Visitor(
-                site_id=site.id, token=_new_token(), first_seen_at=now, last_seen_at=now, visits=1
-            )
-            session.add(visitor)
-        elif new_visit:
-            visitor.visits += 1
-            visitor.campaign = None
-        visitor.last_seen_at = now
-        if new_visit or visitor.geo is None:
-            # Locate once per visit, then keep only what the site's privacy setting allows.
-            visitor.geo = rt.geo.locate(ip) if rt.geo is not None else None
-            visitor.ip = _stored_ip(site, ip)
-        parsed = parse_user_agent(user_agent)
-        visitor.user_agent = parsed
-        visitor.is_bot = bool(parsed and parsed.get("is_bot"))
-        await session.flush()
-        page_view_id = await _record_page_view(session, site, visitor, url, title, referrer, now)
-        conversation = await conversations.open_conversation_of(session, visitor.id)
-    return Arrival(visitor, page_view_id, conversation, new_visit)
+                session.add(visitor)
+            was_online = not await rt.presence.visitor_connected(visitor.id)
+            connected = visitor.id
+            resumed: PageView | None = None
+            new_visit = not known
+            if known:
+                open_pages = list(
+                    (
+                        await session.execute(
+                            select(PageView)
+                            .where(PageView.visitor_id == visitor.id, PageView.left_at.is_(None))
+                            .order_by(PageView.entered_at)
+                        )
+                    ).scalars()
+                )
+                if was_online:
+                    active = any(p.visible_since is not None for p in open_pages)
+                    new_visit = not active and _idle(visitor, now, timeout)
+                else:
+                    new_visit = _idle(visitor, now, timeout)
+                    resumed = _settle_orphans(visitor, open_pages, url, new_visit, now)
+                if new_visit:
+                    _begin_visit(visitor)
+                elif resumed is None:
+                    resumed = await _reopen_left_page(session, visitor, url, now)
+            if new_visit or visitor.geo is None:
+                # Locate once per visit, then keep only what the site's privacy setting allows.
+                visitor.geo = rt.geo.locate(ip) if rt.geo is not None else None
+                visitor.ip = stored_ip(site, ip)
+            parsed = parse_user_agent(user_agent)
+            visitor.user_agent = parsed
+            visitor.is_bot = bool(parsed and parsed.get("is_bot"))
+            visitor.last_seen_at = now
+            await session.flush()
+            if resumed is not None:
+                if title:
+                    resumed.title = title
+                page_view_id = resumed.id
+            else:
+                page_view_id = await _record_page_view(
+                    session, site, visitor, url, title, referrer, now
+                )
+            conversation = await conversations.open_conversation_of(session, visitor.id)
+    except BaseException:
+        if connected is not None:
+            await rt.presence.visitor_disconnected(connected)
+        raise
+    return Arrival(visitor, page_view_id, conversation, new_visit, resumed is not None)
+
+
+def _settle_orphans(
+    visitor: Visitor, orphans: list[PageView], url: str, new_visit: bool, now: datetime
+) -> PageView | None:
+    """Page views left open by a socket that died with its process: the one showing
+    ``url`` is resumed (same visit only), the others end when the visitor was last seen."""
+    resumed = None
+    for page in reversed(orphans):
+        if resumed is None and not new_visit and _same_page(page.url, url):
+            resumed = page
+            continue
+        left = max(visitor.last_seen_at, page.entered_at)
+        page.dwell_seconds = running_dwell(page, left)
+        page.visible_since = None
+        page.left_at = left
+        visitor.dwell_closed_seconds += page.dwell_seconds
+    if resumed is not None and resumed.visible_since is None:
+        resumed.visible_since = now
+    return resumed
+
+
+async def _reopen_left_page(
+    session: AsyncSession, visitor: Visitor, url: str, now: datetime
+) -> PageView | None:
+    """The page this visitor left last, if it is ``url`` and was left moments ago."""
+    last = (
+        await session.execute(
+            select(PageView)
+            .where(PageView.visitor_id == visitor.id, PageView.left_at.is_not(None))
+            .order_by(PageView.left_at.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    if last is None or last.left_at is None or not _same_page(last.url, url):
+        return None
+    if (now - last.left_at).total_seconds() > RESUME_SECONDS:
+        return None
+    visitor.dwell_closed_seconds = max(0.0, visitor.dwell_closed_seconds - last.dwell_seconds)
+    last.left_at = None
+    last.visible_since = now
+    return last
 
 
 async def _record_page_view(
@@ -164,21 +303,31 @@ async def view_page(
 ) -> str:
     """A page view in the same tab: the previous page is left, the new one entered."""
     now = utcnow()
+    timeout = timedelta(seconds=rt.settings.visit_timeout_seconds)
     async with rt.db.writing() as session:
         visitor = await session.get(Visitor, visitor_id)
         if visitor is None:
             raise NotFound("visitor_not_found", "this visitor no longer exists")
-        if previous_page_view_id:
-            await _close_page(session, visitor, previous_page_view_id, now)
+        previous = (
+            await session.get(PageView, previous_page_view_id) if previous_page_view_id else None
+        )
+        watching = (
+            previous is not None and previous.left_at is None and previous.visible_since is not None
+        )
+        if (
+            not watching
+            and _idle(visitor, now, timeout)
+            and not await _has_visible_page(session, visitor.id)
+        ):
+            _begin_visit(visitor)
+        if previous is not None:
+            _close_page(visitor, previous, now)
         visitor.last_seen_at = now
         return await _record_page_view(session, site, visitor, url, title, referrer, now)
 
 
-async def _close_page(
-    session: AsyncSession, visitor: Visitor, page_view_id: str, now: datetime
-) -> None:
-    page = await session.get(PageView, page_view_id)
-    if page is None or page.left_at is not None:
+def _close_page(visitor: Visitor, page: PageView, now: datetime) -> None:
+    if page.left_at is not None:
         return
     page.dwell_seconds = running_dwell(page, now)
     page.visible_since = None
@@ -186,17 +335,22 @@ async def _close_page(
     visitor.dwell_closed_seconds += page.dwell_seconds
 
 
-async def set_visibility(rt: Runtime, page_view_id: str, visible: bool) -> None:
+async def set_visibility(rt: Runtime, visitor_id: str, page_view_id: str, visible: bool) -> None:
     now = utcnow()
+    timeout = timedelta(seconds=rt.settings.visit_timeout_seconds)
     async with rt.db.writing() as session:
         page = await session.get(PageView, page_view_id)
-        if page is None or page.left_at is not None:
+        visitor = await session.get(Visitor, visitor_id)
+        if page is None or page.left_at is not None or visitor is None:
             return
         if visible and page.visible_since is None:
+            if _idle(visitor, now, timeout) and not await _has_visible_page(session, visitor_id):
+                _begin_visit(visitor)  # back after a long while in another tab or app
             page.visible_since = now
         elif not visible and page.visible_since is not None:
             page.dwell_seconds = running_dwell(page, now)
             page.visible_since = None
+        visitor.last_seen_at = now
 
 
 async def leave(rt: Runtime, visitor_id: str, page_view_id: str | None) -> None:
@@ -206,9 +360,43 @@ async def leave(rt: Runtime, visitor_id: str, page_view_id: str | None) -> None:
         visitor = await session.get(Visitor, visitor_id)
         if visitor is None:
             return
-        if page_view_id:
-            await _close_page(session, visitor, page_view_id, now)
+        page = await session.get(PageView, page_view_id) if page_view_id else None
+        if page is not None and page.left_at is None:
+            successor = (
+                await session.execute(
+                    select(PageView)
+                    .where(
+                        PageView.visitor_id == visitor_id,
+                        PageView.url == page.url,
+                        PageView.left_at.is_(None),
+                        PageView.id != page.id,
+                        PageView.entered_at >= page.entered_at,
+                        PageView.entered_at >= now - timedelta(seconds=FOLD_SECONDS),
+                    )
+                    .order_by(PageView.entered_at)
+                    .limit(1)
+                )
+            ).scalar_one_or_none()
+            if successor is not None:
+                await _fold(session, page, successor, now)
+            else:
+                _close_page(visitor, page, now)
         visitor.last_seen_at = now
+
+
+async def _fold(session: AsyncSession, page: PageView, successor: PageView, now: datetime) -> None:
+    """``successor`` (open, same URL, entered later) continues ``page``: one view, not two.
+
+    ``page`` was visible at most until ``successor`` began, since that is when the
+    visitor was already looking at the new socket's copy of it.
+    """
+    if page.visible_since is not None:
+        until = min(now, successor.entered_at)
+        page.dwell_seconds += max(0.0, (until - page.visible_since).total_seconds())
+    successor.dwell_seconds += page.dwell_seconds
+    successor.entered_at = page.entered_at
+    successor.referrer = page.referrer
+    await session.delete(page)
 
 
 async def identify_contact(
@@ -231,16 +419,40 @@ async def identify_contact(
 async def _visitor_views(
     session: AsyncSession, visitors: list[Visitor], online: set[str], page_limit: int | None
 ) -> list[dict[str, Any]]:
+    """Views of ``visitors``; with ``page_limit``, only their latest pages are read
+    (and every open one, whose running time counts in ``time_on_site_seconds``)."""
     if not visitors:
         return []
     ids = [v.id for v in visitors]
     now = utcnow()
-    pages: dict[str, list[PageView]] = {i: [] for i in ids}
-    for page in (
-        await session.execute(
-            select(PageView).where(PageView.visitor_id.in_(ids)).order_by(PageView.entered_at)
+    query = select(PageView).where(PageView.visitor_id.in_(ids))
+    if page_limit is not None and len(ids) == 1:
+        latest = (
+            select(PageView.id)
+            .where(PageView.visitor_id == ids[0])
+            .order_by(PageView.entered_at.desc())
+            .limit(page_limit)
         )
-    ).scalars():
+        query = query.where(or_(PageView.left_at.is_(None), PageView.id.in_(latest)))
+    elif page_limit is not None:
+        ranked = (
+            select(
+                PageView.id,
+                func.row_number()
+                .over(partition_by=PageView.visitor_id, order_by=PageView.entered_at.desc())
+                .label("rank"),
+            )
+            .where(PageView.visitor_id.in_(ids))
+            .subquery()
+        )
+        query = query.where(
+            or_(
+                PageView.left_at.is_(None),
+                PageView.id.in_(select(ranked.c.id).where(ranked.c.rank <= page_limit)),
+            )
+        )
+    pages: dict[str, list[PageView]] = {i: [] for i in ids}
+    for page in (await session.execute(query.order_by(PageView.entered_at))).scalars():
         pages[page.visitor_id].append(page)
     keywords: dict[str, list[SearchKeyword]] = {i: [] for i in ids}
     for keyword in (
@@ -253,8 +465,11 @@ async def _visitor_views(
         keywords[keyword.visitor_id].append(keyword)
     views = []
     for visitor in visitors:
-        visitor_pages = pages[visitor.id]
-        view = visitor_view(visitor, visitor_pages, keywords[visitor.id], visitor.id in online, now)
+        is_online = visitor.id in online
+        # Pages of an offline visitor still open are orphans of a dead process: their
+        # clock stopped when the visitor was last seen.
+        as_of = now if is_online else min(now, visitor.last_seen_at)
+        view = visitor_view(visitor, pages[visitor.id], keywords[visitor.id], is_online, as_of)
         if page_limit is not None:
             view["pages"] = view["pages"][-page_limit:]
         views.append(view)
@@ -273,13 +488,14 @@ async def visitor_detail(
 
 
 async def list_visitors(rt: Runtime, online_only: bool) -> list[dict[str, Any]]:
+    """Visitors for agents; bots are never listed."""
     online = await rt.presence.online_visitors()
     async with rt.db.reading() as session:
         query = select(Visitor).where(Visitor.is_bot == False)  # noqa: E712
         if online_only:
             if not online:
                 return []
-            query = query.where(Visitor.id.in_(online))
+            query = query.where(Visitor.id.in_(online)).order_by(Visitor.last_seen_at.desc())
         else:
             query = query.order_by(Visitor.last_seen_at.desc()).limit(200)
         visitors = list((await session.execute(query)).scalars())
@@ -287,6 +503,7 @@ async def list_visitors(rt: Runtime, online_only: bool) -> list[dict[str, Any]]:
 
 
 async def publish_visitor(rt: Runtime, visitor_id: str) -> None:
+    """``visitor.updated`` to agents (never for bots)."""
     try:
         view = await visitor_detail(rt, visitor_id, page_limit=RECENT_PAGES)
     except NotFound:
@@ -303,9 +520,8 @@ async def publish_left(rt: Runtime, visitor_id: str) -> None:
 
 
 async def erase(rt: Runtime, visitor_id: str) -> None:
-    """Delete the visitor and everything about it (conversations included)."""
-    from chat_server.models import Message, Wait
-
+    """Delete the visitor and everything about it (conversations included), then fold
+    the WAL into the file: with ``secure_delete`` the erased bytes are overwritten."""
     async with rt.db.writing() as session:
         visitor = await session.get(Visitor, visitor_id)
         if visitor is None:

@@ -465,7 +465,7 @@
       msgs[key] = { conv: cid, seq: m.seq, author: kind };
       if (m.seq > maxSeq) maxSeq = m.seq;
       if (kind === 'agent') showTyping(false);
-      if (inviteConv === cid) { inviteConv = null; if (kind === 'agent' && !isOpen) setOpen(true, false); }
+      if (inviteConv === cid) { inviteConv = null; if (kind !== 'visitor' && !isOpen) setOpen(true, false); }
       if (stick) toBottom();
       updateUnread();
       emit('message', m);
@@ -678,6 +678,8 @@
       setConn('online');
       applyLang();
       if (c) onConversation(c, false);
+      // A reconnect in a background tab: hidden time must not count as dwell time.
+      if (document.visibilityState && document.visibilityState !== 'visible') send({ type: 'visibility', visible: false });
       if (pendingIdentify) { send(pendingIdentify); pendingIdentify = null; }
       outbox().forEach(function (item) {
         renderPending(item);

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from chat_server import conversations, metrics, sites, visitors
+from chat_server import conversations, invitations, metrics, sites, visitors
 from chat_server.auth import origin_allowed
 from chat_server.bus import AGENTS_TOPIC, VISITORS_TOPIC, Event, visitor_topic
 from chat_server.endpoints.socket_errors import error_for
@@ -31,6 +32,8 @@ from chat_server.runtime import Runtime
 from chat_server.tracking.client_ip import resolve_client_ip
 from chat_server.views import message_view, public_conversation_view
 
+log = logging.getLogger("chat_server.widget_ws")
+
 POLICY_VIOLATION = 1008
 ABUSE_REFUSALS = 100  # refused frames within ABUSE_WINDOW before the socket is closed
 ABUSE_WINDOW = 10.0
@@ -52,6 +55,8 @@ class VisitorSession:
         self.visitor_id: str | None = None
         self.page_view_id: str | None = None
         self.conversation_id: str | None = None
+        self.is_bot = False
+        self.inviter: invitations.AutoInviter | None = None
         self._refusals: list[float] = []
         # Frames of any kind, per connection; messages are limited per visitor (all tabs).
         self.frame_budget = TokenBucket(rate=30.0, burst=60.0)
@@ -60,6 +65,7 @@ class VisitorSession:
             peer, websocket.headers.get("x-forwarded-for"), rt.settings.trusted_proxies
         )
         self.user_agent = websocket.headers.get("user-agent")
+        self.accept_language = websocket.headers.get("accept-language")
 
     async def _load_gap(self, conversation_id: str, after: int) -> list[tuple[int, str]]:
         return await conversations.encoded_messages_after(self.rt, conversation_id, after, False)
@@ -113,10 +119,16 @@ class VisitorSession:
                 frame.title,
                 frame.referrer,
             )
+            if self.inviter is not None:
+                self.inviter.page_entered(frame.url)
             await visitors.publish_visitor(self.rt, self.visitor_id)
         elif isinstance(frame, Visibility):
+            if self.inviter is not None:
+                self.inviter.visibility(frame.visible)
             if self.page_view_id:
-                await visitors.set_visibility(self.rt, self.page_view_id, frame.visible)
+                await visitors.set_visibility(
+                    self.rt, self.visitor_id, self.page_view_id, frame.visible
+                )
         elif isinstance(frame, VisitorTyping):
             await self.typing(frame.active)
         elif isinstance(frame, RatingSubmit):
@@ -153,8 +165,10 @@ class VisitorSession:
             self.user_agent,
         )
         visitor = arrival.visitor
+        # arrive() counted this socket in presence: from here on, closed() uncounts it.
         self.visitor_id, self.page_view_id = visitor.id, arrival.page_view_id
-        await self.rt.presence.visitor_connected(visitor.id)
+        self.is_bot = visitor.is_bot
+        cancel_departure(visitor.id)
         self.connection.hold()
         await self.hub.attach(self.connection, [visitor_topic(visitor.id), VISITORS_TOPIC])
         conversation = arrival.conversation
@@ -186,6 +200,15 @@ class VisitorSession:
             self.connection.mark_sent(conversation.id, backlog[-1].seq if backlog else claimed)
         self.connection.release()
         await visitors.publish_visitor(self.rt, visitor.id)
+        rules = invitations.rules_of(self.site)
+        if rules and not self.is_bot:
+            self.inviter = invitations.AutoInviter(rules, self._offer_invitation)
+            self.inviter.page_entered(frame.page.url)
+
+    async def _offer_invitation(self, rule: invitations.InviteRule) -> bool:
+        assert self.visitor_id is not None
+        text = invitations.pick_text(rule.text, self.accept_language, self.site.locale)
+        return await invitations.offer_invitation(self.rt, self.site, self.visitor_id, rule, text)
 
     async def send_message(self, frame: VisitorSend) -> None:
         assert self.visitor_id is not None
@@ -233,6 +256,8 @@ class VisitorSession:
         )
 
     async def closed(self) -> None:
+        if self.inviter is not None:
+            await self.inviter.aclose()
         await self.hub.detach(self.connection)
         if self.visitor_id is None:
             return
@@ -240,22 +265,47 @@ class VisitorSession:
         try:
             await visitors.leave(self.rt, visitor_id, self.page_view_id)
         except Exception:
-            pass
-        if await self.rt.presence.visitor_disconnected(visitor_id):
-            asyncio.get_running_loop().create_task(
-                announce_departure(self.rt, visitor_id), name=f"departure:{visitor_id}"
-            )
+            log.warning("could not record that visitor %s left", visitor_id, exc_info=True)
+        try:
+            last = await self.rt.presence.visitor_disconnected(visitor_id)
+            if self.is_bot:
+                return
+            if last:
+                schedule_departure(self.rt, visitor_id)
+            else:
+                await visitors.publish_visitor(self.rt, visitor_id)  # another tab is current now
+        except Exception:
+            log.warning("could not announce that visitor %s left", visitor_id, exc_info=True)
 
 
-_departures: set[asyncio.Task[None]] = set()
+# Pending departures of this process, one per visitor: a visitor who comes back
+# within the grace period cancels it, and leaving again replaces it, so agents
+# get one visitor.left per departure.
+_departures: dict[str, asyncio.Task[None]] = {}
+
+
+def schedule_departure(rt: Runtime, visitor_id: str) -> None:
+    cancel_departure(visitor_id)
+    task = asyncio.get_running_loop().create_task(
+        announce_departure(rt, visitor_id), name=f"departure:{visitor_id}"
+    )
+    _departures[visitor_id] = task
+
+    def forget(done: asyncio.Task[None]) -> None:
+        if _departures.get(visitor_id) is done:
+            del _departures[visitor_id]
+
+    task.add_done_callback(forget)
+
+
+def cancel_departure(visitor_id: str) -> None:
+    task = _departures.pop(visitor_id, None)
+    if task is not None:
+        task.cancel()
 
 
 async def announce_departure(rt: Runtime, visitor_id: str) -> None:
     """``visitor.left`` once the visitor has had no socket for the grace period."""
-    task = asyncio.current_task()
-    if task is not None:
-        _departures.add(task)
-        task.add_done_callback(_departures.discard)
     await asyncio.sleep(rt.settings.visitor_grace_seconds)
     if not await rt.presence.visitor_online(visitor_id):
         await visitors.publish_left(rt, visitor_id)

@@ -1,0 +1,304 @@
+"""Server CPU per recorded page view, apart from I/O.
+
+    python -m bench.page_view_cpu [--views 2000]
+
+Three figures, in microseconds of CPU per page view, from the narrowest to the
+widest:
+
+* ``tracking``: what recording a page view computes, in this process, with no
+  database: decode and validate the ``page.view`` frame, extract search words
+  and the campaign, parse the User-Agent (cached, as the server does), build the
+  Visitor (with a 20-page journey) and encode the ``visitor.updated`` frame.
+* ``domain``: :func:`chat_server.visitors.view_page` plus
+  :func:`chat_server.visitors.publish_visitor` against a real SQLite file, in this
+  process, for 100 visitors browsing in turn (process CPU time, SQLAlchemy,
+  aiosqlite's thread hand-offs and SQLite's own work included; waiting for the
+  disk is not CPU time). ``calibration_us_per_empty_db_round_trip`` is one
+  session running ``SELECT 1`` on the same machine, the floor each of the
+  handful of statements a page view needs pays.
+* ``server``: a real ``chat-server run`` on SQLite with one agent socket
+  connected, sent ``page.view`` frames over a real WebSocket; the server
+  process's CPU time (``/proc/PID/stat``) per frame, minus what the idle server
+  used over the same wall time.
+
+It prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+TABS = 10
+DOMAIN_VISITORS = 100
+FRAMES_PER_SECOND_PER_TAB = 20  # the visitor socket allows 30 frames a second
+UA = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+)
+
+
+def frame(n: int) -> str:
+    return json.dumps(
+        {
+            "type": "page.view",
+            "url": f"https://shop.example/ara?q=k%C4%B1%C5%9Fl%C4%B1k+bot&sayfa={n}",
+            "title": f"Arama sonuçları {n}",
+            "referrer": "https://www.google.com.tr/search?q=%C3%A7ocuk+bot",
+        }
+    )
+
+
+def bench_tracking(views: int) -> float:
+    from datetime import timedelta
+
+    from chat_server.models import PageView, SearchKeyword, Visitor, utcnow
+    from chat_server.protocol import dump, parse_visitor_frame
+    from chat_server.tracking.agents import parse_user_agent
+    from chat_server.tracking.referrers import extract_campaign, extract_keywords
+    from chat_server.views import visitor_view
+
+    now = utcnow()
+    visitor = Visitor(id="v", site_id="s", token="t", first_seen_at=now, last_seen_at=now)
+    visitor.user_agent = parse_user_agent(UA)
+    pages = [
+        PageView(
+            visitor_id="v",
+            url=f"https://shop.example/urun/{i}",
+            title=f"Ürün {i}",
+            entered_at=now - timedelta(seconds=60 - i),
+            left_at=now - timedelta(seconds=59 - i),
+            dwell_seconds=1.0,
+        )
+        for i in range(19)
+    ]
+    pages.append(
+        PageView(visitor_id="v", url="https://shop.example/", entered_at=now, visible_since=now)
+    )
+    keywords = [SearchKeyword(visitor_id="v", keyword="çocuk bot", source="google", at=now)]
+    texts = [frame(n) for n in range(views)]
+
+    def one(text: str) -> None:
+        parsed: Any = parse_visitor_frame(text)
+        extract_keywords(parsed.url, parsed.referrer)
+        extract_campaign(parsed.url)
+        parse_user_agent(UA)
+        dump(
+            {
+                "type": "visitor.updated",
+                "visitor": visitor_view(visitor, pages, keywords, True, now),
+            }
+        )
+
+    for text in texts[:200]:
+        one(text)  # warm caches and imports
+    started = time.process_time()
+    for text in texts:
+        one(text)
+    return (time.process_time() - started) / views * 1e6
+
+
+async def bench_domain(views: int, data_dir: Path) -> tuple[float, float]:
+    from sqlalchemy import text
+
+    from chat_server import sites, visitors
+    from chat_server.auth import Signer
+    from chat_server.bus import MemoryBus
+    from chat_server.db import Database
+    from chat_server.migrate import upgrade_to_head
+    from chat_server.presence import MemoryPresence
+    from chat_server.runtime import Runtime
+    from chat_server.settings import load_settings
+
+    settings = load_settings({"CHAT_DATA_DIR": str(data_dir), "CHAT_GEOIP_DB": ""})
+    await asyncio.to_thread(upgrade_to_head, settings)  # it runs its own event loop
+    db = Database(settings)
+    bus = MemoryBus()
+
+    async def resync() -> None:
+        return None
+
+    await bus.start(lambda event: None, resync)
+    rt = Runtime(settings, db, bus, MemoryPresence(), Signer(settings.secret_key))
+    try:
+        site = await sites.create_site(rt, "Bench", [])
+        tabs = []  # [visitor id, current page view id]: realistic journeys, 20-odd pages each
+        for _ in range(DOMAIN_VISITORS):
+            arrival = await visitors.arrive(
+                rt, site, None, "https://shop.example/", "Ana sayfa", None, "81.2.69.142", UA
+            )
+            tabs.append([arrival.visitor.id, arrival.page_view_id])
+        per_visitor = max(1, views // DOMAIN_VISITORS)
+        pages = [json.loads(frame(n)) for n in range(per_visitor + 2)]
+
+        async def one(tab: list[str], page: dict[str, Any]) -> None:
+            tab[1] = await visitors.view_page(
+                rt, site, tab[0], tab[1], page["url"], page["title"], page["referrer"]
+            )
+            await visitors.publish_visitor(rt, tab[0])
+
+        for tab in tabs:
+            for page in pages[:2]:
+                await one(tab, page)  # warm up
+        started = time.process_time()
+        for page in pages[2:]:
+            for tab in tabs:
+                await one(tab, page)
+        per_view = (time.process_time() - started) / (per_visitor * DOMAIN_VISITORS) * 1e6
+
+        started = time.process_time()
+        for _ in range(200):
+            async with db.reading() as session:
+                await session.execute(text("SELECT 1"))
+        floor = (time.process_time() - started) / 200 * 1e6
+        return per_view, floor
+    finally:
+        await bus.stop()
+        await db.dispose()
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_server(data_dir: Path) -> tuple[subprocess.Popen[bytes], str, str, str]:
+    """A ``chat-server run`` on SQLite with one site and one agent: (process, host:port,
+    site key, agent token)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHAT_")}
+    env.update(
+        CHAT_DATA_DIR=str(data_dir),
+        CHAT_GEOIP_DB=str(ROOT / "tests" / "data" / "GeoIP2-City-Test.mmdb"),
+        CHAT_LOG_LEVEL="warning",
+        PYTHONPATH=str(ROOT),
+    )
+    cli = [sys.executable, "-m", "chat_server.cli"]
+    create = [*cli, "sites", "create", "--name", "Bench"]
+    site = json.loads(subprocess.run(create, env=env, capture_output=True, check=True).stdout)
+    subprocess.run(
+        [*cli, "agents", "create", "--email", "b@bench.local", "--name", "B", "--role", "agent"]
+        + ["--password-stdin"],
+        env=env,
+        input=b"bench-password\n",
+        capture_output=True,
+        check=True,
+    )
+    port = _free_port()
+    server = subprocess.Popen([*cli, "run", "--port", str(port)], env=env)
+    base = f"127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            with urllib.request.urlopen(f"http://{base}/healthz", timeout=1):
+                break
+        except OSError:
+            time.sleep(0.1)
+    request = urllib.request.Request(
+        f"http://{base}/api/v1/auth/token",
+        data=json.dumps({"email": "b@bench.local", "password": "bench-password"}).encode(),
+        headers={"content-type": "application/json"},
+    )
+    with urllib.request.urlopen(request) as response:
+        token = json.loads(response.read())["token"]
+    return server, base, site["key"], token
+
+
+async def measure_server(
+    views: int, pid: int, base: str, site_key: str, token: str
+) -> dict[str, float]:
+    import websockets
+
+    agent = await websockets.connect(f"ws://{base}/ws/agent?token={token}", max_size=None)
+    tabs = []
+    for _ in range(TABS):
+        tab = await websockets.connect(
+            f"ws://{base}/ws/visitor?site={site_key}", additional_headers={"User-Agent": UA}
+        )
+        hello = {"type": "hello", "visitor_token": None, "page": {"url": "https://shop.example/"}}
+        await tab.send(json.dumps(hello))
+        tabs.append(tab)
+
+    async def drain(socket: Any) -> None:
+        async for _ in socket:
+            pass
+
+    readers = [asyncio.create_task(drain(socket)) for socket in (agent, *tabs)]
+
+    async def send_all(count: int) -> None:
+        """``count`` page views spread over the tabs, each tab under its frame rate limit."""
+
+        async def browse(tab: Any, views: int) -> None:
+            for n in range(views):
+                await tab.send(frame(n))
+                await asyncio.sleep(1 / FRAMES_PER_SECOND_PER_TAB)
+
+        await asyncio.gather(*(browse(tab, count // TABS) for tab in tabs))
+
+    await send_all(200)
+    await asyncio.sleep(1.0)
+    idle_wall = 5.0
+    idle_start = _cpu_seconds(pid)
+    await asyncio.sleep(idle_wall)
+    idle_rate = (_cpu_seconds(pid) - idle_start) / idle_wall
+
+    views = views // TABS * TABS
+    cpu_start, wall_start = _cpu_seconds(pid), time.monotonic()
+    await send_all(views)
+    await asyncio.sleep(2.0)  # let the server finish what is queued
+    wall = time.monotonic() - wall_start
+    busy = _cpu_seconds(pid) - cpu_start
+    for reader in readers:
+        reader.cancel()
+    for socket in (*tabs, agent):
+        await socket.close()
+    return {
+        "server_us_per_page_view": (busy - idle_rate * wall) / views * 1e6,
+        "server_idle_cpu_fraction": idle_rate,
+    }
+
+
+def bench_server(views: int, data_dir: Path) -> dict[str, float]:
+    server, base, site_key, token = start_server(data_dir)
+    try:
+        return asyncio.run(measure_server(views, server.pid, base, site_key, token))
+    finally:
+        server.terminate()
+        server.wait(15)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--views", type=int, default=2000)
+    parser.add_argument("--no-server", action="store_true", help="skip the real-server figure")
+    args = parser.parse_args()
+    result: dict[str, Any] = {"views": args.views}
+    result["tracking_us_per_page_view"] = round(bench_tracking(args.views), 1)
+    with tempfile.TemporaryDirectory() as tmp:
+        domain, floor = asyncio.run(bench_domain(args.views, Path(tmp) / "domain"))
+        result["domain_us_per_page_view"] = round(domain, 1)
+        result["calibration_us_per_empty_db_round_trip"] = round(floor, 1)
+        if not args.no_server:
+            figures = bench_server(args.views, Path(tmp) / "server")
+            result.update({k: round(v, 3 if "fraction" in k else 1) for k, v in figures.items()})
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
