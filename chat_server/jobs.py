@@ -103,9 +103,14 @@ async def close_waits_of_departed(rt: Runtime, now: datetime | None = None) -> i
                     select(Conversation).where(Conversation.id == conversation_id).with_for_update()
                 )
             ).scalar_one_or_none()
-            if conversation is None or not await sla.close_wait(session, conversation, now, None):
-                continue
             visitor = await session.get(Visitor, visitor_id)
+            if conversation is None or visitor is None:
+                continue
+            # The wait ends when the visitor was judged gone, not at this job's tick.
+            gone_at = visitor.last_seen_at + timedelta(seconds=rt.settings.visitor_left_seconds)
+            ended_at = max(conversation.waiting_since or gone_at, min(gone_at, now))
+            if not await sla.close_wait(session, conversation, ended_at, None):
+                continue
         closed += 1
         await rt.publish(
             [

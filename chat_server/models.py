@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -205,6 +205,13 @@ class Wait(SQLModel, table=True):
     __table_args__ = (
         Index("ix_wait_status_due", "status", "due_at"),
         Index("ix_wait_opened", "opened_at"),
+        Index(
+            "ix_wait_first_unanswered",
+            "conversation_id",
+            "opened_at",
+            postgresql_where=text("kind = 'first_response' AND status = 'unanswered'"),
+            sqlite_where=text("kind = 'first_response' AND status = 'unanswered'"),
+        ),
     )
     id: str = Field(default_factory=new_id, primary_key=True)
     conversation_id: str = Field(foreign_key="conversation.id", index=True)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chat_server.errors import DomainError
 from chat_server.models import Conversation, SlaPolicy, Wait, WaitKind, WaitStatus, utcnow
 
 DEFAULT_SCOPE = "*"
@@ -103,7 +104,10 @@ def due_time(policy: Policy, opened_at: datetime, seconds: float) -> datetime:
     if policy.business_hours:
         from chat_server.business_hours import add_business_seconds
 
-        return add_business_seconds(policy.business_hours, opened_at, seconds)
+        try:
+            return add_business_seconds(policy.business_hours, opened_at, seconds)
+        except DomainError:
+            pass  # the shop never opens in the calendar it gave: count wall-clock time
     return opened_at + timedelta(seconds=seconds)
 
 

@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from chat_server import accounts, conversations, personal_data, sla, visitors
+from chat_server.endpoints import stats_api
 from chat_server.endpoints.http_errors import error_response
 from chat_server.errors import DomainError, Forbidden
 from chat_server.models import Agent, Role
@@ -199,4 +200,5 @@ routes = [
     Route("/visitors/{id}/export", export_visitor, methods=["GET"]),
     Route("/sla", put_sla, methods=["PUT"]),
     Route("/sla", get_sla, methods=["GET"]),
+    *stats_api.routes,
 ]

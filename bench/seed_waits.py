@@ -1,0 +1,270 @@
+"""Seed a million waits into PostgreSQL and time the response-time stats over them.
+
+    python -m bench.seed_waits --database-url postgresql://user@host:port/db
+
+The database must exist and should be empty (or hold an earlier seed of the same
+size, which ``--reuse`` keeps). The script brings the schema to the newest
+migration, inserts the rows with ``generate_series`` on the server (seconds,
+not minutes), then times the figures twice:
+
+* ``domain``: :func:`chat_server.stats.response_times` in this process;
+* ``http``: ``GET /api/v1/stats/response-times`` on a real ``chat-server run``
+  as a manager would call it (``--no-http`` skips it).
+
+It prints one JSON object: the row counts and, per run, the seconds taken
+(the target is under 1 s for the whole period).
+
+The seed is deterministic (``setseed``): 30 days of chats, 2.5 waits per
+conversation on average, 20 agents, about 90 % answered, response times
+spread from a second to a few minutes so that some breach the 30 s / 60 s
+targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+AGENTS = 20
+SITE_ID = "bench-site"
+
+SEED_SQL = [
+    "SELECT setseed(0.42)",
+    """INSERT INTO site (id, key, name, ip_mode, created_at)
+       VALUES ('bench-site', 'bench-key', 'Bench shop', 'full', CAST(:start AS timestamptz))""",
+    """INSERT INTO agent (id, email, name, role, password_hash, active, created_at)
+       SELECT 'bench-agent-' || i, 'bench-agent-' || i || '@bench.local', 'Agent ' || i,
+              'agent', 'x', true, CAST(:start AS timestamptz)
+       FROM generate_series(1, CAST(:agents AS int)) AS i""",
+    """INSERT INTO visitor (id, site_id, token, first_seen_at, last_seen_at, visits, is_bot,
+                           dwell_closed_seconds)
+       SELECT 'bv' || i, 'bench-site', 'bench-token-' || i, CAST(:start AS timestamptz),
+              CAST(:start AS timestamptz), 1, false, 0
+       FROM generate_series(1, CAST(:conversations AS int)) AS i""",
+    """INSERT INTO conversation (id, site_id, visitor_id, status, created_at, resolved_at,
+                                last_seq, last_visible_seq, rating)
+       SELECT 'bc' || i, 'bench-site', 'bv' || i, 'resolved',
+              CAST(:start AS timestamptz) + (random() * CAST(:days AS int)) * interval '1 day',
+              NULL, 0, 0,
+              CASE WHEN random() < 0.4 THEN 1 + floor(random() * 5)::int END
+       FROM generate_series(1, CAST(:conversations AS int)) AS i""",
+    # Conversation i has 1 + i % 4 waits (2.5 on average), two minutes apart.
+    """INSERT INTO wait (id, conversation_id, site_id, kind, status, opened_at, closed_at,
+                        answered_by, target_seconds, due_at, warn_at)
+       SELECT 'bw' || c.i || '-' || j,
+              'bc' || c.i,
+              'bench-site',
+              CASE WHEN j = 0 THEN 'first_response' ELSE 'next_response' END,
+              w.status,
+              w.opened_at,
+              w.opened_at + w.seconds * interval '1 second',
+              CASE WHEN w.status = 'answered'
+                   THEN 'bench-agent-' || (1 + floor(random() * CAST(:agents AS int))::int) END,
+              w.target,
+              w.opened_at + w.target * interval '1 second',
+              w.opened_at + w.target * 0.8 * interval '1 second'
+       FROM generate_series(1, CAST(:conversations AS int)) AS c(i)
+       CROSS JOIN LATERAL generate_series(0, c.i % 4) AS j
+       JOIN conversation ON conversation.id = 'bc' || c.i
+       CROSS JOIN LATERAL (
+           SELECT conversation.created_at + j * interval '2 minutes' AS opened_at,
+                  round((exp(random() * 5.5) + random())::numeric, 6) AS seconds,
+                  CASE WHEN j = 0 THEN 30.0 ELSE 60.0 END AS target,
+                  CASE WHEN random() < 0.9 THEN 'answered' ELSE 'unanswered' END AS status
+           WHERE j >= 0
+       ) AS w""",
+]
+
+
+def plain_url(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+def async_url(url: str) -> str:
+    return "postgresql+asyncpg://" + plain_url(url).removeprefix("postgresql://")
+
+
+def migrate(url: str, data_dir: Path) -> None:
+    env = {**os.environ, "CHAT_DATABASE_URL": async_url(url), "CHAT_DATA_DIR": str(data_dir)}
+    subprocess.run(
+        [sys.executable, "-m", "chat_server.cli", "migrate"],
+        check=True,
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+    )
+
+
+async def seed(url: str, waits: int, days: int, reuse: bool) -> dict[str, int]:
+    engine = create_async_engine(async_url(url))
+    conversations = round(waits / 2.5)
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=days)
+    try:
+        async with engine.begin() as connection:
+            existing = (await connection.execute(text("SELECT count(*) FROM wait"))).scalar_one()
+            if existing and not reuse:
+                raise SystemExit(f"the database already holds {existing} waits; use --reuse")
+            if not existing:
+                for statement in SEED_SQL:
+                    await connection.execute(
+                        text(statement),
+                        {
+                            "start": start,
+                            "agents": AGENTS,
+                            "conversations": conversations,
+                            "days": days,
+                        },
+                    )
+        async with engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(text("VACUUM ANALYZE"))
+            counts = {
+                table: (
+                    await autocommit.execute(text(f"SELECT count(*) FROM {table}"))
+                ).scalar_one()
+                for table in ("wait", "conversation", "agent")
+            }
+    finally:
+        await engine.dispose()
+    return counts
+
+
+async def time_domain(url: str, runs: int) -> list[float]:
+    from chat_server import stats
+    from chat_server.db import Database
+    from chat_server.settings import load_settings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings({"CHAT_DATABASE_URL": async_url(url), "CHAT_DATA_DIR": tmp})
+        db = Database(settings)
+        try:
+            seconds = []
+            async with db.reading() as session:
+                bounds = await stats.wait_bounds(session)
+            assert bounds is not None, "no waits to time"
+            period = stats.Period(bounds[0], bounds[1] + timedelta(seconds=1))
+            for _ in range(runs):
+                started = time.perf_counter()
+                result = await stats.response_times(db, period)
+                seconds.append(round(time.perf_counter() - started, 3))
+            print(
+                json.dumps(
+                    {"figures": {k: result[k] for k in ("first_response", "next_response")}}
+                ),
+                file=sys.stderr,
+            )
+        finally:
+            await db.dispose()
+    return seconds
+
+
+def time_http(url: str, runs: int) -> list[float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("CHAT_")},
+            "CHAT_DATABASE_URL": async_url(url),
+            "CHAT_DATA_DIR": tmp,
+            "CHAT_GEOIP_DB": "",
+            "CHAT_LOG_LEVEL": "warning",
+        }
+        cli = [sys.executable, "-m", "chat_server.cli"]
+        email = f"bench-manager-{os.getpid()}@bench.local"
+        subprocess.run(
+            [*cli, "agents", "create", "--email", email, "--name", "Bench Manager"]
+            + ["--role", "manager", "--password-stdin"],
+            input="bench-password-1\n",
+            text=True,
+            check=True,
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+        )
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        # Its output stays out of stdout, whose last line is this script's report.
+        server = subprocess.Popen(
+            [*cli, "run", "--port", str(port)],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    urllib.request.urlopen(f"{base}/healthz", timeout=2).read()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
+            login = urllib.request.Request(
+                f"{base}/api/v1/auth/token",
+                data=json.dumps({"email": email, "password": "bench-password-1"}).encode(),
+                headers={"content-type": "application/json"},
+            )
+            token = json.loads(urllib.request.urlopen(login, timeout=10).read())["token"]
+            since = "2000-01-01T00:00:00Z"
+            until = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+            request = urllib.request.Request(
+                f"{base}/api/v1/stats/response-times?since={since}&until={until.replace('+', '%2B')}",
+                headers={"authorization": f"Bearer {token}"},
+            )
+            seconds = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                body = json.loads(urllib.request.urlopen(request, timeout=60).read())
+                seconds.append(round(time.perf_counter() - started, 3))
+            assert body["first_response"]["count"] > 0, body
+        finally:
+            server.terminate()
+            server.wait(15)
+    return seconds
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", required=True, help="postgresql:// URL of an empty DB")
+    parser.add_argument("--waits", type=int, default=1_000_000)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--reuse", action="store_true", help="keep an existing seed")
+    parser.add_argument("--no-http", action="store_true", help="time the domain call only")
+    args = parser.parse_args(argv)
+    if not plain_url(args.database_url).startswith("postgresql://"):
+        parser.error("--database-url must be a postgresql:// URL")
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        migrate(args.database_url, Path(tmp))
+    counts = asyncio.run(seed(args.database_url, args.waits, args.days, args.reuse))
+    seeded = round(time.perf_counter() - started, 1)
+    report: dict[str, Any] = {"rows": counts, "seed_seconds": seeded}
+    report["domain_seconds"] = asyncio.run(time_domain(args.database_url, args.runs))
+    if not args.no_http:
+        report["http_seconds"] = time_http(args.database_url, args.runs)
+    report["best_seconds"] = min(report.get("http_seconds") or report["domain_seconds"])
+    report["target_seconds"] = 1.0
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()
