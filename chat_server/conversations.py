@@ -339,6 +339,54 @@ async def invite(
     return posted
 
 
+async def start_by_system(
+    rt: Runtime, site_id: str, visitor_id: str, client_id: str, text: str, visit: int
+) -> Posted | None:
+    """Start a conversation with a system message (an automatic invitation), at most once
+    per ``client_id`` and only during the given visit of a visitor with no open
+    conversation; None when nothing was sent."""
+    sender_key = f"system:{visitor_id}"
+
+    class Skip(Exception):
+        pass
+
+    async def command(session: AsyncSession) -> tuple[Posted, list[Event]]:
+        visitor = (
+            await session.execute(select(Visitor).where(Visitor.id == visitor_id).with_for_update())
+        ).scalar_one_or_none()
+        if visitor is None or visitor.is_bot or visitor.visits != visit:
+            raise Skip
+        if await open_conversation_of(session, visitor_id) is not None:
+            raise Skip
+        now = utcnow()
+        conversation = Conversation(site_id=site_id, visitor_id=visitor.id, created_at=now)
+        session.add(conversation)
+        await session.flush()
+        message = _append(
+            session,
+            conversation,
+            kind=AuthorKind.system,
+            author_id=None,
+            author_name=None,
+            sender_key=sender_key,
+            client_id=client_id,
+            text=text,
+            internal=False,
+            now=now,
+        )
+        await session.flush()
+        return Posted(message, conversation), _message_events(message, conversation, visitor, True)
+
+    try:
+        posted, events = await _idempotent(rt, sender_key, client_id, command)
+    except Skip:
+        return None
+    if posted.duplicate:
+        return None
+    await rt.publish(events)
+    return posted
+
+
 def _public_update(conversation: Conversation) -> Event:
     return Event(
         visitor_topic(conversation.visitor_id),

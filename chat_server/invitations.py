@@ -43,7 +43,7 @@ from sqlmodel import col
 
 from chat_server import conversations
 from chat_server.errors import DomainError
-from chat_server.models import AuthorKind, Conversation, Site, Visitor, utcnow
+from chat_server.models import Site, Visitor
 from chat_server.runtime import Runtime
 
 log = logging.getLogger("chat_server.invitations")
@@ -183,47 +183,10 @@ async def offer_invitation(
         ).scalar_one_or_none()
     if visits is None:
         return False
-    sender_key = f"system:{visitor_id}"
-    client_id = f"auto-invite:{visits}:{rule.id}"
-
-    async def command(session: Any) -> tuple[conversations.Posted, list[Any]]:
-        visitor = (
-            await session.execute(
-                select(Visitor).where(col(Visitor.id) == visitor_id).with_for_update()
-            )
-        ).scalar_one_or_none()
-        if visitor is None or visitor.is_bot or visitor.visits != visits:
-            raise _Skip
-        if await conversations.open_conversation_of(session, visitor_id) is not None:
-            raise _Skip
-        now = utcnow()
-        conversation = Conversation(site_id=site.id, visitor_id=visitor.id, created_at=now)
-        session.add(conversation)
-        await session.flush()
-        message = conversations._append(
-            session,
-            conversation,
-            kind=AuthorKind.system,
-            author_id=None,
-            author_name=None,
-            sender_key=sender_key,
-            client_id=client_id,
-            text=text,
-            internal=False,
-            now=now,
-        )
-        await session.flush()
-        posted = conversations.Posted(message, conversation)
-        return posted, conversations._message_events(message, conversation, visitor, True)
-
-    try:
-        posted, events = await conversations._idempotent(rt, sender_key, client_id, command)
-    except _Skip:
-        return False
-    if posted.duplicate:
-        return False
-    await rt.publish(events)
-    return True
+    posted = await conversations.start_by_system(
+        rt, site.id, visitor_id, f"auto-invite:{visits}:{rule.id}", text, visits
+    )
+    return posted is not None
 
 
 Offer = Callable[[InviteRule], Awaitable[bool]]
