@@ -166,10 +166,6 @@ def pick_text(text: str | dict[str, str], accept_language: str | None, locale: s
     return next(iter(text.values()))
 
 
-class _Skip(Exception):
-    """Nothing to send: no visitor, a bot, or a conversation already open."""
-
-
 async def offer_invitation(
     rt: Runtime, site: Site, visitor_id: str, rule: InviteRule, text: str
 ) -> bool:

@@ -44,9 +44,10 @@ REPLAY = b"~"  # payload prefix of a kept event: ~ORIGIN~<Event.encode()>
 
 INITIAL_BACKOFF = 0.1
 MAX_BACKOFF = 5.0
-READ_TICK = 1.0  # the reader wakes at least this often to ping
+READ_TICK = 0.25  # the reader wakes at least this often
 PING_EVERY = 3.0
 DEAD_AFTER = 10.0  # no reply at all for this long: the connection is dead
+SUSPECT_GRACE = 1.0  # after a failed command, how long Redis has to answer a ping
 SUBSCRIBE_TIMEOUT = 2.0
 START_TIMEOUT = 5.0
 SUBSCRIBE_CHUNK = 1000
@@ -74,10 +75,10 @@ def connection_pools(url: str, max_connections: int) -> tuple[ConnectionPool, Co
     """(a bounded pool for commands, a one-connection pool for the subscriptions).
 
     Short timeouts everywhere: Redis answers within a millisecond when it is
-    there, and a caller must learn quickly when it is not. The command pool
-    retries once, at once, so that a connection left stale by a Redis restart is
-    replaced transparently; the subscription connection never retries by itself,
-    because the reader owns reconnection.
+    there, and a caller must learn quickly when it is not. Neither pool retries
+    by itself (a pooled connection that Redis closed is replaced when it is
+    taken from the pool; anything else is the reader's job, which owns
+    reconnection).
     """
     commands = BlockingConnectionPool.from_url(
         url,
@@ -85,7 +86,7 @@ def connection_pools(url: str, max_connections: int) -> tuple[ConnectionPool, Co
         timeout=1.0,
         socket_connect_timeout=1.0,
         socket_timeout=1.0,
-        retry=Retry(NoBackoff(), 1),
+        retry=Retry(NoBackoff(), 0),
     )
     subscriptions = ConnectionPool.from_url(
         url,
@@ -112,8 +113,11 @@ class RedisBus(Bus):
         self._on_resync: Resync | None = None
         self._reader: asyncio.Task[None] | None = None
         self._settler: asyncio.Task[None] | None = None
+        self._flusher: asyncio.Task[None] | None = None
         self._first_attempt = asyncio.Event()
         self._pending: list[asyncio.Future[None]] = []
+        self._settled = False
+        self._suspect_at: float | None = None
 
     # -- Bus interface ---------------------------------------------------------
 
@@ -125,7 +129,7 @@ class RedisBus(Bus):
             await asyncio.wait_for(self._first_attempt.wait(), START_TIMEOUT)
 
     async def stop(self) -> None:
-        for task in (self._settler, self._reader):
+        for task in (self._flusher, self._settler, self._reader):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -151,7 +155,20 @@ class RedisBus(Bus):
                 await pipe.execute()
         except (RedisError, OSError) as exc:
             log.warning("publishing to Redis failed (%s); keeping %d events", exc, len(events))
+            self.suspect()
             self._keep(events)
+
+    def suspect(self) -> None:
+        """A command failed: stop waiting on Redis until it answers the reader's ping.
+
+        A Redis that hangs without closing its sockets would otherwise cost every
+        caller a timeout; this way one caller pays, and if Redis does not answer
+        within ``SUSPECT_GRACE`` the reader treats it as an outage (resync included).
+        Presence and rate limits call this too when their commands fail.
+        """
+        if self._suspect_at is None and self.healthy:
+            self._suspect_at = asyncio.get_running_loop().time()
+            self._set_healthy(False)
 
     async def subscribe(self, topic: str) -> None:
         """Subscribe, and wait until Redis confirms, so nothing published after this returns is missed.
@@ -254,6 +271,8 @@ class RedisBus(Bus):
                 log.warning("lost the Redis connection (%s); reconnecting", exc)
             finally:
                 self._settler.cancel()
+                self._settled = False
+                self._suspect_at = None
                 self._set_healthy(False)
                 self._release_waiters()
                 await self._close_pubsub()
@@ -294,6 +313,8 @@ class RedisBus(Bus):
             return
         finally:
             self._first_attempt.set()
+        self._settled = True
+        self._suspect_at = None
         self._set_healthy(True)
         if after_outage:
             BUS_RECONNECTS.inc()
@@ -304,6 +325,7 @@ class RedisBus(Bus):
     async def _read(self, pubsub: PubSub) -> None:
         loop = asyncio.get_running_loop()
         last_heard = last_ping = loop.time()
+        pinged_suspicion: float | None = None
         while True:
             if pubsub.connection is None:
                 raise BusUnavailable("the subscription connection was closed")
@@ -312,11 +334,31 @@ class RedisBus(Bus):
             if message is not None:
                 last_heard = now
                 self._handle(message)
+            suspected = self._suspect_at
+            if suspected is not None:
+                if last_heard > suspected:
+                    self._suspect_at = None
+                    if self._settled:
+                        self._set_healthy(True)
+                elif now - suspected > SUSPECT_GRACE:
+                    raise BusUnavailable(f"no reply from Redis within {SUSPECT_GRACE:.0f} s")
+                elif pinged_suspicion != suspected:
+                    pinged_suspicion = last_ping = now
+                    await pubsub.ping()
             if now - last_heard > DEAD_AFTER:
                 raise BusUnavailable(f"no reply from Redis for {DEAD_AFTER:.0f} s")
             if now - last_ping >= PING_EVERY:
                 last_ping = now
                 await pubsub.ping()
+            if self._kept and self.healthy and (self._flusher is None or self._flusher.done()):
+                self._flusher = asyncio.create_task(self._flush_kept(), name="redis-bus-flush")
+
+    async def _flush_kept(self) -> None:
+        """Publish what a failed publish kept although the subscription stayed up (e.g. a pool timeout)."""
+        try:
+            await self._publish_kept()
+        except (RedisError, OSError) as exc:
+            log.warning("publishing kept events failed (%s); will retry", exc)
 
     def _handle(self, message: dict[str, Any]) -> None:
         kind = message["type"]

@@ -22,11 +22,13 @@ While Redis is away, answers come from this process's own sockets and
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
+from collections.abc import AsyncIterator
 from typing import Any
 
-from redis.asyncio import Redis
+from redis.asyncio import ConnectionPool, Redis
 from redis.exceptions import RedisError
 
 from chat_server.presence import Presence
@@ -94,8 +96,8 @@ return redis.call('SUNION', unpack(keys))
 )
 
 #: KEYS: procs, own visitors set, own agents set. ARGV: proc, ttl ms, visitor count,
-#: visitors..., agents... Rewrites this process's sets and renews its entry.
-REFRESH = (
+#: visitors..., agents... Rewrites this process's sets whole and renews its entry.
+REWRITE = (
     _NOW
     + """
 local ttl = tonumber(ARGV[2])
@@ -118,33 +120,58 @@ return 1
 """
 )
 
+#: KEYS: procs, own visitors set, own agents set. ARGV: proc, ttl ms, has visitors (0|1),
+#: has agents (0|1). Renews the entry and the sets; 0 if a set that should exist is gone.
+RENEW = (
+    _NOW
+    + """
+local ttl = tonumber(ARGV[2])
+redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - ttl)
+local intact = 1
+for i, key in ipairs({KEYS[2], KEYS[3]}) do
+  if redis.call('PEXPIRE', key, ttl) == 0 and ARGV[2 + i] == '1' then intact = 0 end
+end
+return intact
+"""
+)
+
 VISITORS = ":v"
 AGENTS = ":a"
 
 
 class RedisPresence(Presence):
-    def __init__(self, url: str | None = None, bus: Any = None, ttl: float = DEFAULT_TTL) -> None:
+    def __init__(
+        self,
+        url: str | None = None,
+        bus: Any = None,
+        ttl: float = DEFAULT_TTL,
+        prefix: str = PREFIX,
+    ) -> None:
         """Share ``bus.client`` (the bus's bounded pool) when given a RedisBus, else connect to ``url``."""
         client = getattr(bus, "client", None)
+        self._own_pool: ConnectionPool | None = None
         if client is None:
             if url is None:
                 raise ValueError("RedisPresence needs a Redis URL or a RedisBus")
             from chat_server.redis_bus import connection_pools
 
-            client = Redis(connection_pool=connection_pools(url, 4)[0])
+            self._own_pool = connection_pools(url, 4)[0]
+            client = Redis(connection_pool=self._own_pool)
         self.client: Redis = client
         self._bus = bus
         self.proc = secrets.token_hex(8)
         self.ttl_ms = int(ttl * 1000)
-        self._procs = PREFIX + "procs"
-        self._own = {kind: f"{PREFIX}proc:{self.proc}{kind}" for kind in (VISITORS, AGENTS)}
+        self._prefix = prefix + "proc:"
+        self._procs = prefix + "procs"
+        self._own = {kind: f"{self._prefix}{self.proc}{kind}" for kind in (VISITORS, AGENTS)}
         self._counts: dict[str, dict[str, int]] = {VISITORS: {}, AGENTS: {}}
         self._change = self.client.register_script(CHANGE)
         self._holds = self.client.register_script(HOLDS)
         self._members = self.client.register_script(MEMBERS)
-        self._refresh = self.client.register_script(REFRESH)
-        # Changes of this process reach Redis in the order they happened here.
-        self._lock = asyncio.Lock()
+        self._rewrite = self.client.register_script(REWRITE)
+        self._renew = self.client.register_script(RENEW)
+        self._gate = _Gate()
         self._dirty = False
 
     # -- Presence interface ------------------------------------------------------
@@ -162,9 +189,7 @@ class RedisPresence(Presence):
             return False
         try:
             return bool(
-                await self._holds(
-                    keys=[self._procs], args=["", visitor_id, VISITORS, PREFIX + "proc:"]
-                )
+                await self._holds(keys=[self._procs], args=["", visitor_id, VISITORS, self._prefix])
             )
         except RedisError as exc:
             self._failed(exc)
@@ -183,23 +208,38 @@ class RedisPresence(Presence):
         return len(await self._all(AGENTS))
 
     async def refresh(self) -> None:
-        """Renew this process's entries, rewriting them whole (they may have expired during an outage)."""
+        """Renew this process's entries; rewrite them whole if they were lost (an outage, a stall)."""
         if not self._reachable():
             self._dirty = True
             return
-        async with self._lock:
+        if not self._dirty:
+            try:
+                intact = await self._renew(
+                    keys=[self._procs, self._own[VISITORS], self._own[AGENTS]],
+                    args=[
+                        self.proc,
+                        self.ttl_ms,
+                        int(bool(self._counts[VISITORS])),
+                        int(bool(self._counts[AGENTS])),
+                    ],
+                )
+            except RedisError as exc:
+                self._failed(exc)
+                return
+            if intact:
+                return
+        async with self._gate.alone():
             visitors = list(self._counts[VISITORS])
             agents = list(self._counts[AGENTS])
             try:
-                await self._refresh(
+                await self._rewrite(
                     keys=[self._procs, self._own[VISITORS], self._own[AGENTS]],
                     args=[self.proc, self.ttl_ms, len(visitors), *visitors, *agents],
                 )
             except RedisError as exc:
                 self._failed(exc)
                 return
-            if self._dirty:
-                log.warning("presence written back to Redis after an outage")
+            log.warning("presence of this process written to Redis again")
             self._dirty = False
 
     async def close(self) -> None:
@@ -209,6 +249,8 @@ class RedisPresence(Presence):
             await self.client.zrem(self._procs, self.proc)
         except RedisError:
             pass
+        if self._own_pool is not None:
+            await self._own_pool.disconnect()
 
     # -- internals -----------------------------------------------------------------
 
@@ -234,12 +276,12 @@ class RedisPresence(Presence):
         if not await self._ready():
             self._dirty = True
             return False
-        async with self._lock:
+        async with self._gate.ordered((kind, member)):
             try:
                 return bool(
                     await self._change(
                         keys=[self._procs, self._own[kind]],
-                        args=[self.proc, member, kind, PREFIX + "proc:", op, self.ttl_ms],
+                        args=[self.proc, member, kind, self._prefix, op, self.ttl_ms],
                     )
                 )
             except RedisError as exc:
@@ -251,7 +293,7 @@ class RedisPresence(Presence):
         if not await self._ready():
             return local
         try:
-            members = await self._members(keys=[self._procs], args=[kind, PREFIX + "proc:"])
+            members = await self._members(keys=[self._procs], args=[kind, self._prefix])
         except RedisError as exc:
             self._failed(exc)
             return local
@@ -271,4 +313,61 @@ class RedisPresence(Presence):
 
     def _failed(self, exc: Exception) -> None:
         self._dirty = True
+        suspect = getattr(self._bus, "suspect", None)
+        if suspect is not None:
+            suspect()
         log.warning("presence in Redis unavailable (%s); answering from this process", exc)
+
+
+class _Gate:
+    """Changes run side by side, each member's in the order they happened here; a rewrite runs alone.
+
+    Per member order matters (a socket's "add" must not overtake the "rem" of the
+    one before it); across members it does not, so hundreds of arrivals do not
+    queue behind one another's round trips to Redis.
+    """
+
+    def __init__(self) -> None:
+        self._condition = asyncio.Condition()
+        self._running = 0
+        self._alone = False
+        self._waiting_alone = 0
+        self._members: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def ordered(self, member: tuple[str, str]) -> AsyncIterator[None]:
+        async with self._condition:
+            await self._condition.wait_for(lambda: not self._alone and not self._waiting_alone)
+            self._running += 1
+        lock, users = self._members.get(member, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self._members[member] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._members[member]
+            if users == 1:
+                del self._members[member]
+            else:
+                self._members[member] = (lock, users - 1)
+            async with self._condition:
+                self._running -= 1
+                self._condition.notify_all()
+
+    @contextlib.asynccontextmanager
+    async def alone(self) -> AsyncIterator[None]:
+        async with self._condition:
+            self._waiting_alone += 1
+            try:
+                await self._condition.wait_for(lambda: not self._alone and self._running == 0)
+            finally:
+                self._waiting_alone -= 1
+            self._alone = True
+        try:
+            yield
+        finally:
+            async with self._condition:
+                self._alone = False
+                self._condition.notify_all()

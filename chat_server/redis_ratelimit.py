@@ -85,6 +85,9 @@ class RedisRateLimiter:
             if not self._failing:
                 log.warning("shared rate limits unavailable (%s); limiting per process", exc)
             self._failing = True
+            suspect = getattr(self._bus, "suspect", None)
+            if suspect is not None:
+                suspect()
             return self.fallback.allow(key)
         if self._failing:
             log.warning("shared rate limits are back")
