@@ -165,70 +165,23 @@ def cmd_sites_create(args: argparse.Namespace) -> None:
 
 def cmd_sites_update(args: argparse.Namespace) -> None:
     """Change a storefront's settings; the running server picks them up within seconds."""
-    import re
-
-    from sqlalchemy import or_, select
-
-    from chat_server import invitations, personal_data, sites
+    from chat_server import sites
     from chat_server.errors import DomainError
-    from chat_server.models import Site
 
-    auto_invites = None
-    if args.auto_invite is not None:
-        try:
-            raw = orjson.loads(args.auto_invite)
-        except orjson.JSONDecodeError:
-            fail("--auto-invite: not valid JSON", 1)
-        try:
-            auto_invites = invitations.validate_rules(raw)
-        except DomainError as exc:
-            fail(f"--auto-invite: {exc.message}", 1)
-    if args.retention_days is not None and args.retention_days < 0:
-        fail("--retention-days: must be 0 (keep forever) or more", 1)
-    if args.color is not None and not re.fullmatch(r"#[0-9a-fA-F]{6}", args.color):
-        fail("--color: expected a colour like #2563eb", 1)
+    try:
+        changes = sites.SiteChanges.parse(
+            ip_mode=args.ip_mode,
+            retention_days=args.retention_days,
+            search_params=args.search_param,
+            color=args.color,
+            greeting={"tr": args.greeting_tr, "en": args.greeting_en},
+            auto_invites_json=args.auto_invite,
+        )
+    except DomainError as exc:
+        fail(exc.message, 1)
     settings = settings_or_exit()
     migrate(settings)
-
-    async def work(rt: Any) -> dict[str, Any] | None:
-        async with rt.db.writing() as session:
-            site = (
-                await session.execute(
-                    select(Site).where(or_(Site.key == args.site, Site.id == args.site))
-                )
-            ).scalar_one_or_none()
-            if site is None:
-                return None
-            if args.ip_mode is not None:
-                site.ip_mode = args.ip_mode
-            if args.retention_days is not None:
-                site.retention_days = args.retention_days or None
-            if args.search_param is not None:
-                site.search_params = [p.strip() for p in args.search_param if p.strip()] or None
-            if args.color is not None:
-                site.color = args.color
-            greeting = dict(site.greeting or {})
-            for language, text in (("tr", args.greeting_tr), ("en", args.greeting_en)):
-                if text is not None:
-                    greeting[language] = text
-                    if not text.strip():
-                        del greeting[language]
-            site.greeting = greeting or None
-            if auto_invites is not None:
-                site.auto_invites = auto_invites or None
-        if args.ip_mode is not None:
-            await personal_data.apply_ip_mode(rt, site)
-        return {
-            **sites.site_view(site),
-            "ip_mode": site.ip_mode,
-            "retention_days": site.retention_days,
-            "search_params": site.search_params,
-            "color": site.color,
-            "greeting": site.greeting,
-            "auto_invites": site.auto_invites or [],
-        }
-
-    result = with_runtime(settings, work)
+    result = with_runtime(settings, lambda rt: sites.update_site(rt, args.site, changes))
     if result is None:
         fail(f"no site with key or id {args.site!r}", 1)
     print_json(result)

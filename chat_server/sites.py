@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+import orjson
+from sqlalchemy import or_, select
 
 from chat_server.auth import normalise_origin
 from chat_server.errors import DomainError
@@ -79,3 +82,98 @@ async def site_by_name(rt: Runtime, name: str) -> Site | None:
 
 def forget_cached_sites() -> None:
     _by_key.clear()
+
+
+@dataclass(frozen=True)
+class SiteChanges:
+    """Validated settings to change on a site; None leaves a setting as it is."""
+
+    ip_mode: str | None = None
+    retention_days: int | None = None
+    search_params: list[str] | None = None
+    color: str | None = None
+    greeting: dict[str, str | None] | None = None
+    auto_invites: list[dict[str, Any]] | None = None
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        ip_mode: str | None,
+        retention_days: int | None,
+        search_params: list[str] | None,
+        color: str | None,
+        greeting: dict[str, str | None],
+        auto_invites_json: str | None,
+    ) -> SiteChanges:
+        from chat_server import invitations
+
+        if ip_mode is not None and ip_mode not in ("full", "truncate", "none"):
+            raise DomainError("invalid_ip_mode", "--ip-mode: full, truncate or none")
+        if retention_days is not None and retention_days < 0:
+            raise DomainError(
+                "invalid_retention", "--retention-days: must be 0 (keep forever) or more"
+            )
+        if color is not None and not re.fullmatch(r"#[0-9a-fA-F]{6}", color):
+            raise DomainError("invalid_color", "--color: expected a colour like #2563eb")
+        auto_invites = None
+        if auto_invites_json is not None:
+            try:
+                raw = orjson.loads(auto_invites_json)
+            except orjson.JSONDecodeError:
+                raise DomainError("invalid_auto_invite", "--auto-invite: not valid JSON") from None
+            try:
+                auto_invites = invitations.validate_rules(raw)
+            except DomainError as exc:
+                raise DomainError(exc.code, f"--auto-invite: {exc.message}") from None
+        return cls(
+            ip_mode=ip_mode,
+            retention_days=retention_days,
+            search_params=search_params,
+            color=color,
+            greeting={k: v for k, v in greeting.items() if v is not None} or None,
+            auto_invites=auto_invites,
+        )
+
+
+async def update_site(rt: Runtime, key_or_id: str, changes: SiteChanges) -> dict[str, Any] | None:
+    from chat_server import personal_data
+
+    async with rt.db.writing() as session:
+        site = (
+            await session.execute(
+                select(Site).where(or_(Site.key == key_or_id, Site.id == key_or_id))
+            )
+        ).scalar_one_or_none()
+        if site is None:
+            return None
+        if changes.ip_mode is not None:
+            site.ip_mode = changes.ip_mode
+        if changes.retention_days is not None:
+            site.retention_days = changes.retention_days or None
+        if changes.search_params is not None:
+            site.search_params = [p.strip() for p in changes.search_params if p.strip()] or None
+        if changes.color is not None:
+            site.color = changes.color
+        if changes.greeting:
+            greeting = dict(site.greeting or {})
+            for language, text in changes.greeting.items():
+                if text and text.strip():
+                    greeting[language] = text
+                else:
+                    greeting.pop(language, None)
+            site.greeting = greeting or None
+        if changes.auto_invites is not None:
+            site.auto_invites = changes.auto_invites or None
+    if changes.ip_mode is not None:
+        await personal_data.apply_ip_mode(rt, site)
+    forget_cached_sites()
+    return {
+        **site_view(site),
+        "ip_mode": site.ip_mode,
+        "retention_days": site.retention_days,
+        "search_params": site.search_params,
+        "color": site.color,
+        "greeting": site.greeting,
+        "auto_invites": site.auto_invites or [],
+    }
