@@ -26,6 +26,7 @@ import contextlib
 import logging
 import secrets
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import Counter, Gauge
@@ -118,6 +119,8 @@ class RedisBus(Bus):
         self._pending: list[asyncio.Future[None]] = []
         self._settled = False
         self._suspect_at: float | None = None
+        #: Called after an outage, before the resync: state kept in Redis may be gone.
+        self.reconnected: list[Callable[[], None]] = []
 
     # -- Bus interface ---------------------------------------------------------
 
@@ -318,6 +321,8 @@ class RedisBus(Bus):
         self._set_healthy(True)
         if after_outage:
             BUS_RECONNECTS.inc()
+            for hook in self.reconnected:
+                hook()
             log.warning("Redis is back; local sockets resume from the database")
             if self._on_resync is not None:
                 await self._on_resync()

@@ -173,6 +173,9 @@ class RedisPresence(Presence):
         self._renew = self.client.register_script(RENEW)
         self._gate = _Gate()
         self._dirty = False
+        hooks = getattr(bus, "reconnected", None)
+        if hooks is not None:
+            hooks.append(self._forget_mirror)
 
     # -- Presence interface ------------------------------------------------------
 
@@ -272,11 +275,15 @@ class RedisPresence(Presence):
         return not await self._mirror(kind, member, "rem")
 
     async def _mirror(self, kind: str, member: str, op: str) -> bool:
-        """Apply a local 0<->1 change in Redis; True if another process holds the member."""
-        if not await self._ready():
-            self._dirty = True
-            return False
+        """Apply a local 0<->1 change in Redis; True if another process holds the member.
+
+        While the mirror is known to be stale (``_dirty``), changes stay local: the
+        next :meth:`refresh` (or read) writes the whole state back in one piece.
+        """
         async with self._gate.ordered((kind, member)):
+            if self._dirty or not self._reachable():
+                self._dirty = True
+                return False
             try:
                 return bool(
                     await self._change(
@@ -310,6 +317,10 @@ class RedisPresence(Presence):
     def _reachable(self) -> bool:
         """Skip Redis at once while the bus knows it is down (no timeouts on every call)."""
         return bool(getattr(self._bus, "healthy", True))
+
+    def _forget_mirror(self) -> None:
+        """Redis came back, perhaps empty (a restart): write everything again before relying on it."""
+        self._dirty = True
 
     def _failed(self, exc: Exception) -> None:
         self._dirty = True

@@ -20,6 +20,14 @@ _CACHE_SECONDS = 5.0
 _by_key: dict[str, tuple[float, Site | None]] = {}
 
 
+def new_site_key() -> str:
+    """A public key that is safe in URLs and never looks like a command-line option."""
+    while True:
+        key = secrets.token_urlsafe(12)
+        if key[0].isalnum():
+            return key
+
+
 def site_view(site: Site) -> dict[str, Any]:
     return {"id": site.id, "key": site.key, "name": site.name, "origins": site.origins or []}
 
@@ -52,7 +60,7 @@ async def create_site(rt: Runtime, name: str, origins: list[str], **extra: Any) 
     if not name:
         raise DomainError("invalid_name", "a site needs a name")
     site = Site(
-        key=secrets.token_urlsafe(12),
+        key=new_site_key(),
         name=name,
         origins=clean_origins(origins) or None,
         created_at=utcnow(),
