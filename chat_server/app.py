@@ -24,6 +24,7 @@ from chat_server.endpoints.widget_ws import visitor_endpoint
 from chat_server.errors import DomainError
 from chat_server.hub import Hub
 from chat_server.presence import MemoryPresence, Presence
+from chat_server.redis_ratelimit import create_message_limiter
 from chat_server.runtime import Runtime
 from chat_server.settings import Settings
 
@@ -110,6 +111,7 @@ def create_app(settings: Settings) -> Starlette:
             presence=create_presence(settings, bus),
             signer=Signer(settings.secret_key),
             geo=open_geolocator(settings),
+            message_limiter=create_message_limiter(bus),
         )
         app.state.runtime = runtime
         app.state.hub = hub
@@ -120,6 +122,7 @@ def create_app(settings: Settings) -> Starlette:
             yield
         finally:
             await runner.stop()
+            await runtime.presence.close()
             await bus.stop()
             if runtime.geo is not None:
                 runtime.geo.close()

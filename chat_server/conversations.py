@@ -128,7 +128,9 @@ async def _find_sent(session: AsyncSession, sender_key: str, client_id: str) -> 
 async def _lock_conversation(session: AsyncSession, conversation_id: str) -> Conversation | None:
     return (
         await session.execute(
-            select(Conversation).where(Conversation.id == conversation_id).with_for_update()
+            select(Conversation)
+            .where(Conversation.id == conversation_id)
+            .with_for_update(key_share=True)
         )
     ).scalar_one_or_none()
 
@@ -199,7 +201,9 @@ async def post_visitor_message(
 
     async def command(session: AsyncSession) -> tuple[Posted, list[Event]]:
         visitor = (
-            await session.execute(select(Visitor).where(Visitor.id == visitor_id).with_for_update())
+            await session.execute(
+                select(Visitor).where(Visitor.id == visitor_id).with_for_update(key_share=True)
+            )
         ).scalar_one_or_none()
         if visitor is None:
             raise NotFound("visitor_not_found", "this visitor no longer exists")
@@ -302,7 +306,9 @@ async def invite(
 
     async def command(session: AsyncSession) -> tuple[Posted, list[Event]]:
         visitor = (
-            await session.execute(select(Visitor).where(Visitor.id == visitor_id).with_for_update())
+            await session.execute(
+                select(Visitor).where(Visitor.id == visitor_id).with_for_update(key_share=True)
+            )
         ).scalar_one_or_none()
         if visitor is None:
             raise NotFound("visitor_not_found", "no such visitor")
@@ -352,7 +358,9 @@ async def start_by_system(
 
     async def command(session: AsyncSession) -> tuple[Posted, list[Event]]:
         visitor = (
-            await session.execute(select(Visitor).where(Visitor.id == visitor_id).with_for_update())
+            await session.execute(
+                select(Visitor).where(Visitor.id == visitor_id).with_for_update(key_share=True)
+            )
         ).scalar_one_or_none()
         if visitor is None or visitor.is_bot or visitor.visits != visit:
             raise Skip
@@ -469,7 +477,7 @@ async def open_conversation_of(
         .limit(1)
     )
     if lock:
-        query = query.with_for_update()
+        query = query.with_for_update(key_share=True)
     return (await session.execute(query)).scalar_one_or_none()
 
 

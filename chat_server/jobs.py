@@ -80,6 +80,8 @@ async def announce_sla(rt: Runtime, now: datetime | None = None) -> int:
 
 async def close_waits_of_departed(rt: Runtime, now: datetime | None = None) -> int:
     """A wait whose visitor has had no socket for ``visitor_left_seconds`` ends unanswered."""
+    if not rt.bus.healthy:
+        return 0  # while Redis is away, visitors on other processes look offline from here
     now = now or utcnow()
     cutoff = now - timedelta(seconds=rt.settings.visitor_left_seconds)
     async with rt.db.reading() as session:
@@ -100,7 +102,9 @@ async def close_waits_of_departed(rt: Runtime, now: datetime | None = None) -> i
         async with rt.db.writing() as session:
             conversation = (
                 await session.execute(
-                    select(Conversation).where(Conversation.id == conversation_id).with_for_update()
+                    select(Conversation)
+                    .where(Conversation.id == conversation_id)
+                    .with_for_update(key_share=True)
                 )
             ).scalar_one_or_none()
             visitor = await session.get(Visitor, visitor_id)

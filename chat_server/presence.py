@@ -34,6 +34,9 @@ class Presence:
     async def refresh(self) -> None:
         """Keep this process's entries alive (Redis TTLs); nothing to do in memory."""
 
+    async def close(self) -> None:
+        """Forget this process's entries at once (a clean shutdown); nothing to do in memory."""
+
 
 class MemoryPresence(Presence):
     def __init__(self) -> None:

@@ -9,7 +9,7 @@ from chat_server.auth import LoginLimiter, Signer
 from chat_server.bus import Bus, Event
 from chat_server.db import Database
 from chat_server.presence import Presence
-from chat_server.ratelimit import RateLimiter
+from chat_server.redis_ratelimit import AsyncLimiter, LocalLimiter
 from chat_server.settings import Settings
 
 
@@ -21,7 +21,9 @@ class Runtime:
     presence: Presence
     signer: Signer
     geo: Any = None  # chat_server.tracking.geo.GeoLocator | None
-    message_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(rate=5.0, burst=10.0))
+    message_limiter: AsyncLimiter = field(
+        default_factory=lambda: LocalLimiter(rate=5.0, burst=10.0)
+    )
     login_limiter: LoginLimiter = field(default_factory=LoginLimiter)
 
     async def publish(self, events: list[Event]) -> None:

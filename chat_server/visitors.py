@@ -141,7 +141,7 @@ async def arrive(
                     await session.execute(
                         select(Visitor)
                         .where(Visitor.token == token, Visitor.site_id == site.id)
-                        .with_for_update()
+                        .with_for_update(key_share=True)
                     )
                 ).scalar_one_or_none()
             known = visitor is not None

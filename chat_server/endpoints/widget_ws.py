@@ -212,7 +212,7 @@ class VisitorSession:
 
     async def send_message(self, frame: VisitorSend) -> None:
         assert self.visitor_id is not None
-        if not self.rt.message_limiter.allow(self.visitor_id):
+        if not await self.rt.message_limiter.allow(self.visitor_id):
             metrics.RATE_LIMITED.labels("visitor").inc()
             raise ProtocolError(
                 "rate_limited", "too many messages; retry in a moment", frame.client_id
