@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -114,15 +114,35 @@ def _message_events(
     return events
 
 
+# The message path's queries, built once: constructing SQL expressions costs more
+# than running these on SQLite.
+_FIND_SENT = (
+    select(Message, Conversation)
+    .join(Conversation, Conversation.id == Message.conversation_id)
+    .where(
+        Message.sender_key == bindparam("sender_key"), Message.client_id == bindparam("client_id")
+    )
+)
+_LOCK_VISITOR = (
+    select(Visitor).where(Visitor.id == bindparam("visitor_id")).with_for_update(key_share=True)
+)
+_OPEN_CONVERSATION = (
+    select(Conversation)
+    .where(Conversation.visitor_id == bindparam("visitor_id"), Conversation.status == OPEN)
+    .order_by(Conversation.created_at.desc())
+    .limit(1)
+)
+_LOCK_OPEN_CONVERSATION = _OPEN_CONVERSATION.with_for_update(key_share=True)
+
+
 async def _find_sent(session: AsyncSession, sender_key: str, client_id: str) -> Posted | None:
-    row = (
-        await session.execute(
-            select(Message, Conversation)
-            .join(Conversation, Conversation.id == Message.conversation_id)
-            .where(Message.sender_key == sender_key, Message.client_id == client_id)
-        )
-    ).first()
+    params = {"sender_key": sender_key, "client_id": client_id}
+    row = (await session.execute(_FIND_SENT, params)).first()
     return Posted(row[0], row[1], duplicate=True) if row else None
+
+
+async def _lock_visitor(session: AsyncSession, visitor_id: str) -> Visitor | None:
+    return (await session.execute(_LOCK_VISITOR, {"visitor_id": visitor_id})).scalar_one_or_none()
 
 
 async def _lock_conversation(session: AsyncSession, conversation_id: str) -> Conversation | None:
@@ -200,11 +220,7 @@ async def post_visitor_message(
     sender_key = f"visitor:{visitor_id}"
 
     async def command(session: AsyncSession) -> tuple[Posted, list[Event]]:
-        visitor = (
-            await session.execute(
-                select(Visitor).where(Visitor.id == visitor_id).with_for_update(key_share=True)
-            )
-        ).scalar_one_or_none()
+        visitor = await _lock_visitor(session, visitor_id)
         if visitor is None:
             raise NotFound("visitor_not_found", "this visitor no longer exists")
         conversation = await open_conversation_of(session, visitor_id, lock=True)
@@ -305,11 +321,7 @@ async def invite(
     sender_key = f"agent:{agent.id}"
 
     async def command(session: AsyncSession) -> tuple[Posted, list[Event]]:
-        visitor = (
-            await session.execute(
-                select(Visitor).where(Visitor.id == visitor_id).with_for_update(key_share=True)
-            )
-        ).scalar_one_or_none()
+        visitor = await _lock_visitor(session, visitor_id)
         if visitor is None:
             raise NotFound("visitor_not_found", "no such visitor")
         if await open_conversation_of(session, visitor_id) is not None:
@@ -357,11 +369,7 @@ async def start_by_system(
         pass
 
     async def command(session: AsyncSession) -> tuple[Posted, list[Event]]:
-        visitor = (
-            await session.execute(
-                select(Visitor).where(Visitor.id == visitor_id).with_for_update(key_share=True)
-            )
-        ).scalar_one_or_none()
+        visitor = await _lock_visitor(session, visitor_id)
         if visitor is None or visitor.is_bot or visitor.visits != visit:
             raise Skip
         if await open_conversation_of(session, visitor_id) is not None:
@@ -470,15 +478,8 @@ async def rate(rt: Runtime, visitor_id: str, score: int, comment: str | None) ->
 async def open_conversation_of(
     session: AsyncSession, visitor_id: str, lock: bool = False
 ) -> Conversation | None:
-    query = (
-        select(Conversation)
-        .where(Conversation.visitor_id == visitor_id, Conversation.status == OPEN)
-        .order_by(Conversation.created_at.desc())
-        .limit(1)
-    )
-    if lock:
-        query = query.with_for_update(key_share=True)
-    return (await session.execute(query)).scalar_one_or_none()
+    query = _LOCK_OPEN_CONVERSATION if lock else _OPEN_CONVERSATION
+    return (await session.execute(query, {"visitor_id": visitor_id})).scalar_one_or_none()
 
 
 async def messages_after(
