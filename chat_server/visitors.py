@@ -479,7 +479,8 @@ async def _visitor_views(
 async def visitor_detail(
     rt: Runtime, visitor_id: str, page_limit: int | None = None
 ) -> dict[str, Any]:
-    online = await rt.presence.online_visitors()
+    # Ask about this visitor only: the whole online set is large on a busy shop.
+    online = {visitor_id} if await rt.presence.visitor_online(visitor_id) else set()
     async with rt.db.reading() as session:
         visitor = await session.get(Visitor, visitor_id)
         if visitor is None:
