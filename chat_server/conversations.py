@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chat_server import metrics, sla
 from chat_server.bus import AGENTS_TOPIC, Event, visitor_topic
-from chat_server.errors import Conflict, Forbidden, NotFound
+from chat_server.errors import Conflict, NotFound
 from chat_server.models import (
     Agent,
     AuthorKind,
@@ -543,9 +543,3 @@ async def conversation_detail(rt: Runtime, conversation_id: str) -> dict[str, An
     view["messages"] = [message_view(m) for m in messages]
     view["rating_comment"] = conversation.rating_comment
     return view
-
-
-def ensure_can_see(agent: Agent, conversation: Conversation) -> None:
-    """Every active agent sees every conversation of the installation (one team)."""
-    if not agent.active:
-        raise Forbidden("forbidden", "this account is disabled")

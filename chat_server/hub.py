@@ -184,9 +184,6 @@ class Hub:
                     await self.bus.unsubscribe(topic)
         connection.topics.clear()
 
-    def local_subscribers(self, topic: str) -> int:
-        return len(self._by_topic.get(topic, ()))
-
     async def resync_all(self) -> None:
         """After the bus lost events: ask every socket to reconnect and resume."""
         for connection in tuple(self.connections):

@@ -11,7 +11,7 @@ import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -47,7 +47,6 @@ class Settings:
     visit_timeout_seconds: float = 30 * 60
     jobs_interval_seconds: float = 0.25
     send_queue_size: int = 512
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def is_sqlite(self) -> bool:

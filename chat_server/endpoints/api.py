@@ -15,7 +15,7 @@ from starlette.routing import Route
 from chat_server import accounts, conversations, personal_data, sla, visitors
 from chat_server.endpoints import stats_api
 from chat_server.endpoints.http_errors import error_response
-from chat_server.errors import DomainError, Forbidden
+from chat_server.errors import DomainError
 from chat_server.models import Agent, Role
 from chat_server.runtime import Runtime
 from chat_server.views import agent_view
@@ -183,11 +183,6 @@ async def get_sla(request: Request, agent: Agent) -> Response:
     async with _rt(request).db.reading() as session:
         policy = await sla.policy_for(session, request.query_params.get("site_id"))
     return JSONResponse(policy.view())
-
-
-def forbid_agents(agent: Agent) -> None:
-    if agent.role not in STAFF:
-        raise Forbidden("forbidden", "only managers and admins may see stats")
 
 
 routes = [
