@@ -482,6 +482,19 @@ async def open_conversation_of(
     return (await session.execute(query, {"visitor_id": visitor_id})).scalar_one_or_none()
 
 
+async def open_conversation_for(rt: Runtime, visitor_id: str) -> Conversation | None:
+    async with rt.db.reading() as session:
+        return await open_conversation_of(session, visitor_id)
+
+
+async def get_conversation(rt: Runtime, conversation_id: str) -> Conversation:
+    async with rt.db.reading() as session:
+        conversation = await session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise NotFound("conversation_not_found", "no such conversation")
+    return conversation
+
+
 async def messages_after(
     rt: Runtime, conversation_id: str, after_seq: int, include_internal: bool
 ) -> list[Message]:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chat_server.errors import DomainError
 from chat_server.models import Conversation, SlaPolicy, Wait, WaitKind, WaitStatus, utcnow
+from chat_server.runtime import Runtime
 
 DEFAULT_SCOPE = "*"
 _CACHE_SECONDS = 2.0
@@ -69,6 +70,30 @@ async def policy_for(session: AsyncSession, site_id: str | None) -> Policy:
     )
     _policy_cache[scope] = (time.monotonic(), policy)
     return policy
+
+
+async def current_policy(rt: Runtime, site_id: str | None = None) -> Policy:
+    async with rt.db.reading() as session:
+        return await policy_for(session, site_id)
+
+
+async def save_policy(
+    rt: Runtime,
+    first_response_seconds: float,
+    next_response_seconds: float,
+    warning_fraction: float | None = None,
+    business_hours: dict[str, Any] | None = None,
+    site_id: str | None = None,
+) -> Policy:
+    async with rt.db.writing() as session:
+        return await store_policy(
+            session,
+            first_response_seconds,
+            next_response_seconds,
+            warning_fraction,
+            business_hours,
+            site_id,
+        )
 
 
 async def store_policy(

@@ -476,6 +476,11 @@ async def _visitor_views(
     return views
 
 
+async def visitor_exists(rt: Runtime, visitor_id: str) -> bool:
+    async with rt.db.reading() as session:
+        return await session.get(Visitor, visitor_id) is not None
+
+
 async def visitor_detail(
     rt: Runtime, visitor_id: str, page_limit: int | None = None
 ) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from chat_server.bus import AGENTS_TOPIC, VISITORS_TOPIC, Event, visitor_topic
 from chat_server.endpoints.socket_errors import error_for
 from chat_server.errors import Conflict, NotFound
 from chat_server.hub import Connection, Hub
-from chat_server.models import Agent, Conversation, Visitor
+from chat_server.models import Agent
 from chat_server.protocol import (
     AgentSend,
     AgentTyping,
@@ -52,8 +52,7 @@ class AgentSession:
         open_conversations = await conversations.list_conversations(self.rt, conversations.OPEN)
         for conversation in open_conversations:
             self.connection.mark_sent(conversation["id"], conversation["last_seq"])
-        async with self.rt.db.reading() as session:
-            policy = await sla.policy_for(session, None)
+        policy = await sla.current_policy(self.rt)
         self.connection.send(
             dump(
                 {
@@ -108,9 +107,7 @@ class AgentSession:
             )
         elif isinstance(frame, Invite):
             if not await self.rt.presence.visitor_online(frame.visitor_id):
-                async with self.rt.db.reading() as session:
-                    exists = await session.get(Visitor, frame.visitor_id)
-                if exists is None:
+                if not await visitors.visitor_exists(self.rt, frame.visitor_id):
                     raise NotFound("visitor_not_found", "no such visitor")
                 raise Conflict("visitor_offline", "this visitor is not on the site any more")
             await conversations.invite(
@@ -127,10 +124,7 @@ class AgentSession:
             await self.typing(frame)
 
     async def typing(self, frame: AgentTyping) -> None:
-        async with self.rt.db.reading() as session:
-            conversation = await session.get(Conversation, frame.conversation_id)
-        if conversation is None:
-            raise NotFound("conversation_not_found", "no such conversation")
+        conversation = await conversations.get_conversation(self.rt, frame.conversation_id)
         author = {"kind": "agent", "id": self.agent.id, "name": self.agent.name}
         await self.rt.publish(
             [

@@ -171,17 +171,13 @@ async def put_sla(request: Request, agent: Agent) -> Response:
     if site_id is not None and not isinstance(site_id, str):
         raise DomainError("invalid_parameter", "site_id must be a string")
     rt = _rt(request)
-    async with rt.db.writing() as session:
-        policy = await sla.store_policy(
-            session, first, following, fraction, business_hours, site_id
-        )
+    policy = await sla.save_policy(rt, first, following, fraction, business_hours, site_id)
     return JSONResponse(policy.view())
 
 
 @authenticated()
 async def get_sla(request: Request, agent: Agent) -> Response:
-    async with _rt(request).db.reading() as session:
-        policy = await sla.policy_for(session, request.query_params.get("site_id"))
+    policy = await sla.current_policy(_rt(request), request.query_params.get("site_id"))
     return JSONResponse(policy.view())
 
 

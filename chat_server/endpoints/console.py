@@ -168,8 +168,7 @@ async def console_page(request: Request) -> Response:
         return _login_redirect(request)
     agent, csrf = found
     rt = _rt(request)
-    async with rt.db.reading() as session:
-        policy = await sla.policy_for(session, None)
+    policy = await sla.current_policy(rt)
     return _render(
         request,
         "console.html",
@@ -193,8 +192,7 @@ async def stats_page(request: Request) -> Response:
             translations(lang).get("stats.forbidden", "Managers only."), status_code=403
         )
     rt = _rt(request)
-    async with rt.db.reading() as session:
-        policy = await sla.policy_for(session, None)
+    policy = await sla.current_policy(rt)
     return _render(
         request,
         "stats.html",

@@ -235,8 +235,7 @@ class VisitorSession:
 
     async def typing(self, active: bool) -> None:
         assert self.visitor_id is not None
-        async with self.rt.db.reading() as session:
-            conversation = await conversations.open_conversation_of(session, self.visitor_id)
+        conversation = await conversations.open_conversation_for(self.rt, self.visitor_id)
         if conversation is None:
             return
         await self.rt.publish(
