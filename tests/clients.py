@@ -91,7 +91,7 @@ class Visitor(Client):
         await visitor.send(
             {"type": "hello", "visitor_token": token, "page": page or PAGE, "last_seq": last_seq}
         )
-        visitor.welcome = await visitor.expect("welcome")
+        visitor.welcome = await visitor.expect("welcome", timeout=15)
         return visitor
 
     @property
@@ -115,7 +115,7 @@ class Agent(Client):
     async def connect(cls, ws_base: str, token: str) -> Agent:
         connection = await websockets.connect(f"{ws_base}/ws/agent?token={token}", max_size=None)
         agent = cls(connection)
-        agent.welcome = await agent.expect("welcome")
+        agent.welcome = await agent.expect("welcome", timeout=15)
         return agent
 
     async def say(
