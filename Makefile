@@ -2,7 +2,8 @@
 SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
-UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+# uv from PATH, else the one pip installs next to python3 (run as a module, wherever its script went).
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PY := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -10,10 +11,8 @@ export CHAT_DATA_DIR ?= $(CURDIR)/var
 
 .PHONY: run test setup system-packages lint unit browser bench clean
 
-$(UV):
-	python3 -m pip install --quiet uv
-
-setup: $(UV)
+setup:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --all-extras --frozen --quiet
 
 ## Start the server with the demo storefront and demo accounts on SQLite.
