@@ -706,7 +706,7 @@ def ladder(t: Target, kind: str, rates: tuple[int, ...], seconds: float) -> list
             )
             if attempt or not disturbed:
                 break
-            if t.run.time_left() < 2 * (seconds + sizes.drain_seconds) + 10:
+            if t.run.time_left() < 2 * (seconds + sizes.drain_seconds) + 40:
                 break
             log(f"  {kind} {rate}/s: {foreign(step):.2f} cores of other load, repeating the step")
             wait_quiet(t.pids, limit=10)
@@ -792,10 +792,11 @@ def storm_size(run: Run, phase: dict[str, Any]) -> tuple[int, str]:
     # Per visitor: its first message (a new conversation, dearer than the chat ladder's),
     # a fifth of an answer, a leave on the drop and a hello that resumes; the answers and
     # the leaves queue behind each other on SQLite. Calibrated on full runs: about
-    # 1.5 messages and 2.7 hellos of server time per visitor, plus 40 s of fixed costs
+    # 1.7 messages and 3.5 hellos of server time per visitor (a resuming hello costs more
+    # than a first one), plus 60 s of fixed costs
     # (the agent console's welcome with every online visitor, settling, closing).
-    per_visitor = 1.5 / message + 2.7 / hello
-    fit = int((run.time_left() - 40) / per_visitor)
+    per_visitor = 1.7 / message + 3.5 / hello
+    fit = int((run.time_left() - 60) / per_visitor)
     count = max(0, min(run.sizes.storm, idle.get("sockets", 0), fit))
     planned = f"{count:,} of {run.sizes.storm:,}"
     if count < run.sizes.storm:
@@ -1141,7 +1142,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument(
-        "--budget", type=float, help="seconds for the whole run (default 565; quick 200)"
+        "--budget", type=float, help="seconds for the whole run (default 550; quick 200)"
     )
     parser.add_argument("--profile", type=Path, help="record py-spy stacks of the server into DIR")
     parser.add_argument("--keep", action="store_true", help="keep the servers' data and logs")
@@ -1179,13 +1180,13 @@ def main(argv: list[str] | None = None) -> int:
             pg_url=os.environ.get("CHAT_PG_URL"),
             redis_url=os.environ.get("CHAT_REDIS_TEST_URL"),
             profiler=Profiler(args.profile),
-            budget_seconds=args.budget or (200.0 if args.quick else 565.0),
+            budget_seconds=args.budget or (200.0 if args.quick else 550.0),
             storm_backend="sqlite" if "sqlite" in backends else "postgres",
         )
         # Each phase must end by its share of the budget (unused time passes on); a phase
         # trims its optional parts to fit. Shares fit the current server's speed. The stats
         # run first: seeding a million rows takes a fixed time that the others adapt to.
-        ends = {"stats": 0.13, "relay": 0.25, "sqlite": 0.83, "postgres": 0.88, "scaled": 1.0}
+        ends = {"stats": 0.13, "relay": 0.245, "sqlite": 0.80, "postgres": 0.85, "scaled": 1.0}
         try:
             if run.wants("stats"):
                 run.reserve = run.budget_seconds * (1 - ends["stats"])
