@@ -135,20 +135,18 @@ class CpuWindow:
 
     def __init__(self, pids: dict[str, list[int]]) -> None:
         self.pids = {**pids, "loadgen": [os.getpid()]}
-        self.started: dict[str, float] = {}
+        self.started: dict[str, dict[int, float]] = {}
         self.t0 = 0.0
         self.busy0 = 0.0
 
-    def _sample(self) -> dict[str, float]:
-        sample = {}
+    def _sample(self) -> dict[str, dict[int, float]]:
+        """CPU seconds per process, by name."""
+        sample: dict[str, dict[int, float]] = {}
         for name, pids in self.pids.items():
             if name.endswith("+children"):
+                name = name.removesuffix("+children")
                 pids = [child for parent in pids for child in children(parent)]
-                sample[name.removesuffix("+children")] = sum(cpu_seconds(p) or 0.0 for p in pids)
-                self._members = getattr(self, "_members", {})
-                self._members[name] = pids
-            else:
-                sample[name] = sum(cpu_seconds(pid) or 0.0 for pid in pids)
+            sample[name] = {pid: cpu_seconds(pid) or 0.0 for pid in pids}
         return sample
 
     def start(self) -> None:
@@ -160,7 +158,18 @@ class CpuWindow:
         wall = perf() - self.t0
         ended = self._sample()
         busy = machine_busy_seconds() - self.busy0
-        used = {name: round(ended[name] - self.started.get(name, 0.0), 3) for name in ended}
+        # a process that exited within the window is lost (its time cannot be read); one
+        # that started within it counts from zero
+        used = {
+            name: round(
+                sum(
+                    max(0.0, t - self.started.get(name, {}).get(pid, 0.0))
+                    for pid, t in pids.items()
+                ),
+                3,
+            )
+            for name, pids in ended.items()
+        }
         used["foreign"] = round(max(0.0, busy - sum(used.values())), 3)
         return {
             "wall_seconds": round(wall, 3),

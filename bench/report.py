@@ -626,7 +626,7 @@ def write(results: dict[str, Any], output: Path) -> None:
     add("")
     if skipped_idle:
         add("No idle sockets: " + "; ".join(skipped_idle) + ".")
-    add("")
+        add("")
     add(
         "Each idle visitor opened its socket and sent `hello` with a page view (search referrer, "
         "Chrome user agent), then only answered pings. Per socket = (RSS after − RSS before) / sockets, "
