@@ -712,7 +712,7 @@ def write(results: dict[str, Any], output: Path) -> None:
     )
     add("")
     add(
-        "`page.view` frames from the shoppers (1.25/s each; the per-connection frame budget is 30/s), "
+        "`page.view` frames from the shoppers (4/s each; the per-connection frame budget is 30/s), "
         "each with a new URL; latency is `page.view` → every agent's `visitor.updated` carrying that URL "
         "as the current page."
     )
