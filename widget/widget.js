@@ -516,7 +516,12 @@
       sset('open', v ? '1' : '0');
       if (v) {
         if (ui.off.hidden) toBottom(); else ui.body.scrollTop = 0;
-        if (user) setTimeout(function () { try { (ui.off.hidden ? ui.input : ui.off.elements.name).focus({ preventScroll: true }); } catch (e) { /* ignore */ } }, 40);
+        // The panel has just become visible; focus its first field unless the shopper already
+        // clicked or tabbed into the panel, whose typing must not jump to another field.
+        if (user) setTimeout(function () {
+          if (ui.panel.contains(root.activeElement)) return;
+          try { (ui.off.hidden ? ui.input : ui.off.elements.name).focus({ preventScroll: true }); } catch (e) { /* ignore */ }
+        }, 40);
         updateUnread();
         emit('open');
       } else {

@@ -52,3 +52,25 @@ async def test_with_no_agent_online_a_shopper_leaves_a_message_that_agents_see_l
     await row.click()
     await expect(console.locator(hook("conversation-title"))).to_have_text("Zeynep Demir")
     await expect(console.locator(hook("message", author="visitor"))).to_contain_text([question])
+
+
+async def test_a_shopper_who_clicks_into_a_field_right_after_opening_keeps_typing_there(
+    server: Server, storefront: Storefront, browsing: Browsing
+) -> None:
+    site = server.create_site("Nordic Clay", origins=(storefront.origin,))
+    shopper = await browsing.new_page()
+    await shopper.goto(storefront.open_shop(site))
+    await expect(shopper.locator(hook("status"))).to_have_attribute("data-state", "online")
+    # The shopper opens the chat and at once puts the cursor in the e-mail field, before the
+    # widget would focus its first field on its own; what they type must land where they put it.
+    await shopper.evaluate(
+        """() => {
+            const root = document.querySelector('chat-widget').shadowRoot;
+            root.querySelector('[data-chat=launcher]').click();
+            root.querySelector('[data-chat=offline-form] input[name=email]').focus();
+        }"""
+    )
+    await shopper.keyboard.type("zeynep@example.com", delay=25)
+    form = shopper.locator(hook("offline-form"))
+    await expect(form.get_by_label("E-mail")).to_have_value("zeynep@example.com")
+    await expect(form.get_by_label("Your name")).to_have_value("")
