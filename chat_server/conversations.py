@@ -3,17 +3,21 @@
 Each command commits, then publishes (persist, ack, publish: the caller acks
 with the returned message, which is already committed). Statuses change only
 through :data:`TRANSITIONS`.
+
+The commands that post a message are plain functions over a Core connection,
+run by :meth:`Database.write`, which commits the messages arriving together in
+one transaction; the rest use an ORM session.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import Connection, Row, and_, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,11 +31,14 @@ from chat_server.models import (
     ConversationStatus,
     Message,
     Visitor,
+    new_id,
     utcnow,
 )
 from chat_server.protocol import dump
 from chat_server.runtime import Runtime
 from chat_server.views import conversation_view, message_view, public_conversation_view
+
+T = TypeVar("T")
 
 OPEN = ConversationStatus.open.value
 RESOLVED = ConversationStatus.resolved.value
@@ -43,14 +50,16 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 }
 
 
-def apply_transition(conversation: Conversation, action: str, now: datetime) -> None:
-    new_status = TRANSITIONS.get((conversation.status, action))
+def next_status(status: str, action: str) -> str:
+    new_status = TRANSITIONS.get((status, action))
     if new_status is None:
-        raise Conflict(
-            "invalid_transition", f"a {conversation.status} conversation cannot be {action}d"
-        )
-    conversation.status = new_status
-    conversation.resolved_at = now if new_status == RESOLVED else None
+        raise Conflict("invalid_transition", f"a {status} conversation cannot be {action}d")
+    return new_status
+
+
+def apply_transition(conversation: Conversation, action: str, now: datetime) -> None:
+    conversation.status = next_status(conversation.status, action)
+    conversation.resolved_at = now if conversation.status == RESOLVED else None
 
 
 @dataclass
@@ -58,19 +67,28 @@ class Posted:
     message: Message
     conversation: Conversation
     duplicate: bool = False
+    #: The visitor's name and e-mail for the agents' conversation view.
+    visitor: Visitor | None = None
+    created: bool = False
+    wait_changed: bool = False
 
 
-def _message_events(
-    message: Message,
-    conversation: Conversation,
-    visitor: Visitor | None,
-    created: bool,
-    wait_changed: bool = False,
-) -> list[Event]:
+@dataclass(frozen=True)
+class Author:
+    kind: AuthorKind
+    id: str | None
+    name: str | None
+    #: "visitor:<id>", "agent:<id>" or "system:<visitor id>": client_id is unique per
+    #: sender, so a retry finds the first send even before it knows the conversation.
+    sender_key: str
+
+
+def _message_events(posted: Posted) -> list[Event]:
     """``conversation.updated`` goes to agents only when the waiting state changed:
     everything else about a new message is in its ``message.created``."""
+    message, conversation, visitor = posted.message, posted.conversation, posted.visitor
     events = []
-    if created:
+    if posted.created:
         events.append(
             Event(
                 AGENTS_TOPIC,
@@ -82,24 +100,14 @@ def _message_events(
                 ),
             )
         )
-        events.append(
-            Event(
-                visitor_topic(conversation.visitor_id),
-                dump(
-                    {
-                        "type": "conversation.updated",
-                        "conversation": public_conversation_view(conversation),
-                    }
-                ),
-            )
-        )
+        events.append(_public_update(conversation))
     frame = dump({"type": "message.created", "message": message_view(message)})
     events.append(Event(AGENTS_TOPIC, frame, conversation.id, message.seq))
     if not message.internal:
         events.append(
             Event(visitor_topic(conversation.visitor_id), frame, conversation.id, message.seq)
         )
-    if wait_changed and not created:
+    if posted.wait_changed and not posted.created:
         events.append(
             Event(
                 AGENTS_TOPIC,
@@ -114,148 +122,302 @@ def _message_events(
     return events
 
 
-# The message path's queries, built once: constructing SQL expressions costs more
-# than running these on SQLite.
-_FIND_SENT = (
-    select(Message, Conversation)
-    .join(Conversation, Conversation.id == Message.conversation_id)
-    .where(
-        Message.sender_key == bindparam("sender_key"), Message.client_id == bindparam("client_id")
-    )
+# -- the message path: one Core function per command, run by Database.write ----------------
+# Statements are built once: constructing SQL expressions costs more than running
+# these on SQLite.
+
+MESSAGE = Message.__table__
+CONVERSATION = Conversation.__table__
+VISITOR = Visitor.__table__
+
+_SENT = select(MESSAGE).where(
+    MESSAGE.c.sender_key == bindparam("sender_key"), MESSAGE.c.client_id == bindparam("client_id")
 )
-_LOCK_VISITOR = (
-    select(Visitor).where(Visitor.id == bindparam("visitor_id")).with_for_update(key_share=True)
-)
+_CONVERSATION = select(CONVERSATION).where(CONVERSATION.c.id == bindparam("conversation_id"))
+_LOCK_CONVERSATION = _CONVERSATION.with_for_update(key_share=True)
+_VISITOR = select(
+    VISITOR.c.id,
+    VISITOR.c.site_id,
+    VISITOR.c.name,
+    VISITOR.c.email,
+    VISITOR.c.is_bot,
+    VISITOR.c.visits,
+).where(VISITOR.c.id == bindparam("visitor_id"))
+# Locking the visitor orders a visitor's concurrent sends (tabs on several processes),
+# so that they never start two conversations.
+_LOCK_VISITOR = _VISITOR.with_for_update(key_share=True)
 _OPEN_CONVERSATION = (
-    select(Conversation)
-    .where(Conversation.visitor_id == bindparam("visitor_id"), Conversation.status == OPEN)
-    .order_by(Conversation.created_at.desc())
+    select(CONVERSATION)
+    .where(CONVERSATION.c.visitor_id == bindparam("visitor_id"), CONVERSATION.c.status == OPEN)
+    .order_by(CONVERSATION.c.created_at.desc())
     .limit(1)
 )
 _LOCK_OPEN_CONVERSATION = _OPEN_CONVERSATION.with_for_update(key_share=True)
+_INSERT_MESSAGE = insert(MESSAGE)
+_INSERT_CONVERSATION = insert(CONVERSATION)
+_UPDATE_CONVERSATION = update(CONVERSATION).where(CONVERSATION.c.id == bindparam("b_id"))
+_MESSAGES_AFTER = (
+    select(MESSAGE)
+    .where(
+        MESSAGE.c.conversation_id == bindparam("conversation_id"),
+        MESSAGE.c.seq > bindparam("after"),
+    )
+    .order_by(MESSAGE.c.seq)
+)
+_VISIBLE_MESSAGES_AFTER = _MESSAGES_AFTER.where(MESSAGE.c.internal == False)  # noqa: E712
 
 
-async def _find_sent(session: AsyncSession, sender_key: str, client_id: str) -> Posted | None:
-    params = {"sender_key": sender_key, "client_id": client_id}
-    row = (await session.execute(_FIND_SENT, params)).first()
-    return Posted(row[0], row[1], duplicate=True) if row else None
+def _find_sent(connection: Connection, sender_key: str, client_id: str) -> Posted | None:
+    row = connection.execute(_SENT, {"sender_key": sender_key, "client_id": client_id}).first()
+    if row is None:
+        return None
+    conversation = connection.execute(_CONVERSATION, {"conversation_id": row.conversation_id}).one()
+    return Posted(
+        Message.model_construct(**row._mapping),
+        Conversation.model_construct(**conversation._mapping),
+        duplicate=True,
+    )
 
 
-async def _lock_visitor(session: AsyncSession, visitor_id: str) -> Visitor | None:
-    return (await session.execute(_LOCK_VISITOR, {"visitor_id": visitor_id})).scalar_one_or_none()
+def _new_conversation(
+    site_id: str, visitor_id: str, now: datetime, assignee_id: str | None
+) -> dict[str, Any]:
+    return {
+        "id": new_id(),
+        "site_id": site_id,
+        "visitor_id": visitor_id,
+        "status": OPEN,
+        "assignee_id": assignee_id,
+        "created_at": now,
+        "first_response_at": None,
+        "resolved_at": None,
+        "last_seq": 0,
+        "last_visible_seq": 0,
+        "waiting_since": None,
+        "wait_kind": None,
+        "rating": None,
+        "rating_comment": None,
+    }
 
 
-async def _lock_conversation(session: AsyncSession, conversation_id: str) -> Conversation | None:
-    return (
-        await session.execute(
-            select(Conversation)
-            .where(Conversation.id == conversation_id)
-            .with_for_update(key_share=True)
-        )
-    ).scalar_one_or_none()
-
-
-def _append(
-    session: AsyncSession,
-    conversation: Conversation,
-    *,
-    kind: AuthorKind,
-    author_id: str | None,
-    author_name: str | None,
-    sender_key: str | None,
+def _next_message(
+    conversation: dict[str, Any],
+    author: Author,
     client_id: str | None,
     text: str,
     internal: bool,
     now: datetime,
-) -> Message:
-    conversation.last_seq += 1
+) -> dict[str, Any]:
+    """The conversation's next message; its seq is taken from ``conversation``."""
+    conversation["last_seq"] += 1
     if not internal:
-        conversation.last_visible_seq = conversation.last_seq
-    message = Message(
-        conversation_id=conversation.id,
-        seq=conversation.last_seq,
-        client_id=client_id,
-        sender_key=sender_key,
-        author_kind=kind.value,
-        author_id=author_id,
-        author_name=author_name,
-        text=text,
-        internal=internal,
-        created_at=now,
+        conversation["last_visible_seq"] = conversation["last_seq"]
+    return {
+        "id": new_id(),
+        "conversation_id": conversation["id"],
+        "seq": conversation["last_seq"],
+        "client_id": client_id,
+        "sender_key": author.sender_key,
+        "author_kind": author.kind.value,
+        "author_id": author.id,
+        "author_name": author.name,
+        "text": text,
+        "internal": internal,
+        "created_at": now,
+    }
+
+
+def _insert_conversation(connection: Connection, conversation: dict[str, Any]) -> dict[str, Any]:
+    connection.execute(_INSERT_CONVERSATION, conversation)
+    return dict(conversation)
+
+
+def _save(
+    connection: Connection,
+    conversation: dict[str, Any],
+    before: dict[str, Any],
+    message: dict[str, Any],
+) -> None:
+    """Write the conversation's changed columns, then its new message."""
+    changed = {key: value for key, value in conversation.items() if before[key] != value}
+    connection.execute(_UPDATE_CONVERSATION, {"b_id": conversation["id"], **changed})
+    connection.execute(_INSERT_MESSAGE, message)
+
+
+def _posted(
+    conversation: dict[str, Any],
+    message: dict[str, Any],
+    visitor: Row[Any] | None,
+    created: bool = False,
+    wait_changed: bool = False,
+) -> Posted:
+    return Posted(
+        Message.model_construct(**message),
+        Conversation.model_construct(**conversation),
+        visitor=Visitor.model_construct(**visitor._mapping) if visitor is not None else None,
+        created=created,
+        wait_changed=wait_changed,
     )
-    session.add(message)
-    return message
+
+
+def _store_visitor_message(
+    connection: Connection, author: Author, client_id: str, text: str
+) -> Posted:
+    """A visitor's message in its open conversation, which starts if there is none."""
+    found = _find_sent(connection, author.sender_key, client_id)
+    if found:
+        return found
+    visitor = connection.execute(_LOCK_VISITOR, {"visitor_id": author.id}).first()
+    if visitor is None:
+        raise NotFound("visitor_not_found", "this visitor no longer exists")
+    author = replace(author, name=visitor.name)
+    now = utcnow()
+    row = connection.execute(_LOCK_OPEN_CONVERSATION, {"visitor_id": author.id}).first()
+    if row is None:
+        before = _insert_conversation(
+            connection, _new_conversation(visitor.site_id, visitor.id, now, None)
+        )
+    else:
+        before = dict(row._mapping)
+    conversation = dict(before)
+    message = _next_message(conversation, author, client_id, text, False, now)
+    opened = sla.open_wait(
+        connection, conversation, now, sla.policy_in(connection, conversation["site_id"])
+    )
+    _save(connection, conversation, before, message)
+    return _posted(conversation, message, visitor, created=row is None, wait_changed=opened)
+
+
+def _store_agent_message(
+    connection: Connection,
+    author: Author,
+    conversation_id: str,
+    client_id: str,
+    text: str,
+    internal: bool,
+) -> Posted:
+    """An agent's reply or internal note; a reply answers the open wait and reopens a
+    resolved conversation."""
+    found = _find_sent(connection, author.sender_key, client_id)
+    if found:
+        return found
+    row = connection.execute(_LOCK_CONVERSATION, {"conversation_id": conversation_id}).first()
+    if row is None:
+        raise NotFound("conversation_not_found", "no such conversation")
+    now = utcnow()
+    before = dict(row._mapping)
+    conversation = dict(before)
+    if conversation["status"] == RESOLVED and not internal:
+        conversation["status"] = next_status(RESOLVED, "reopen")
+        conversation["resolved_at"] = None
+    message = _next_message(conversation, author, client_id, text, internal, now)
+    answered = False
+    if not internal:
+        answered = sla.close_open_wait(connection, conversation, now, answered_by=author.id)
+        if conversation["first_response_at"] is None:
+            conversation["first_response_at"] = now
+        if conversation["assignee_id"] is None:
+            conversation["assignee_id"] = author.id
+    _save(connection, conversation, before, message)
+    # The agents' conversation view names the visitor: load it only when one is sent.
+    visitor = (
+        connection.execute(_VISITOR, {"visitor_id": conversation["visitor_id"]}).first()
+        if answered
+        else None
+    )
+    return _posted(conversation, message, visitor, wait_changed=answered)
+
+
+@dataclass(frozen=True)
+class _Refused:
+    """A conversation was not started; ``code`` says why."""
+
+    code: str
+
+
+def _start_conversation(
+    connection: Connection,
+    author: Author,
+    visitor_id: str,
+    client_id: str,
+    text: str,
+    visit: int | None,
+) -> Posted | _Refused:
+    """A new conversation whose first message is ``author``'s (an agent's invitation,
+    or the system's automatic one, then only during the given ``visit``)."""
+    found = _find_sent(connection, author.sender_key, client_id)
+    if found:
+        return found
+    visitor = connection.execute(_LOCK_VISITOR, {"visitor_id": visitor_id}).first()
+    if visitor is None:
+        return _Refused("visitor_not_found")
+    if visit is not None and (visitor.is_bot or visitor.visits != visit):
+        return _Refused("not_this_visit")
+    if connection.execute(_OPEN_CONVERSATION, {"visitor_id": visitor_id}).first() is not None:
+        return _Refused("conversation_exists")
+    now = utcnow()
+    assignee = author.id if author.kind == AuthorKind.agent else None
+    before = _insert_conversation(
+        connection, _new_conversation(visitor.site_id, visitor.id, now, assignee)
+    )
+    conversation = dict(before)
+    message = _next_message(conversation, author, client_id, text, False, now)
+    _save(connection, conversation, before, message)
+    return _posted(conversation, message, visitor, created=True)
+
+
+async def _write_once(
+    rt: Runtime, sender_key: str, client_id: str, command: Callable[[Connection], T]
+) -> T | Posted:
+    """Run a posting command once per (sender, client_id); a repeat gets the first result."""
+    started = time.perf_counter()
+    try:
+        result = await rt.db.write(command)
+    except IntegrityError:
+        # A concurrent retry of the same client_id (on another process) won the race.
+        found = await rt.db.read(lambda connection: _find_sent(connection, sender_key, client_id))
+        if found is None:
+            raise
+        return found
+    if isinstance(result, Posted) and not result.duplicate:
+        metrics.POST_SECONDS.observe(time.perf_counter() - started)
+        metrics.MESSAGES.labels(result.message.author_kind).inc()
+    return result
 
 
 OnStored = Callable[[Posted], None] | None
 
 
-async def _idempotent(
-    rt: Runtime, sender_key: str, client_id: str, command: object
-) -> tuple[Posted, list[Event]]:
-    """Run ``command`` once per (sender, client_id); a repeat returns the first result."""
-    started = time.perf_counter()
-    try:
-        async with rt.db.writing() as session:
-            found = await _find_sent(session, sender_key, client_id)
-            if found:
-                return found, []
-            posted, events = await command(session)
-    except IntegrityError:
-        # A concurrent retry of the same client_id won the race: return its result.
-        async with rt.db.reading() as session:
-            found = await _find_sent(session, sender_key, client_id)
-        if found is None:
-            raise
-        return found, []
-    metrics.POST_SECONDS.observe(time.perf_counter() - started)
-    metrics.MESSAGES.labels(posted.message.author_kind).inc()
-    return posted, events
+async def _deliver(rt: Runtime, posted: Posted, on_stored: OnStored) -> Posted:
+    if on_stored is not None:
+        on_stored(posted)  # the ack goes out before anyone else hears of the message
+    if not posted.duplicate:
+        events = _message_events(posted)
+        message = posted.message
+        if (
+            message.author_kind == AuthorKind.agent.value
+            and not message.internal
+            and not posted.created
+        ):
+            # The visitor sees the conversation answered (and reopened, if it was resolved).
+            events.append(_public_update(posted.conversation))
+        await rt.publish(events)
+    return posted
 
 
 async def post_visitor_message(
     rt: Runtime, visitor_id: str, client_id: str, text: str, on_stored: OnStored = None
 ) -> Posted:
     """Store a visitor's message in its open conversation, starting one if needed."""
-    sender_key = f"visitor:{visitor_id}"
-
-    async def command(session: AsyncSession) -> tuple[Posted, list[Event]]:
-        visitor = await _lock_visitor(session, visitor_id)
-        if visitor is None:
-            raise NotFound("visitor_not_found", "this visitor no longer exists")
-        conversation = await open_conversation_of(session, visitor_id, lock=True)
-        now = utcnow()
-        created = conversation is None
-        if conversation is None:
-            conversation = Conversation(
-                site_id=visitor.site_id, visitor_id=visitor.id, created_at=now
-            )
-            session.add(conversation)
-            await session.flush()
-        message = _append(
-            session,
-            conversation,
-            kind=AuthorKind.visitor,
-            author_id=visitor.id,
-            author_name=visitor.name,
-            sender_key=sender_key,
-            client_id=client_id,
-            text=text,
-            internal=False,
-            now=now,
-        )
-        opened = await sla.open_wait(
-            session, conversation, now, await sla.policy_for(session, conversation.site_id)
-        )
-        await session.flush()
-        events = _message_events(message, conversation, visitor, created, opened is not None)
-        return Posted(message, conversation), events
-
-    posted, events = await _idempotent(rt, sender_key, client_id, command)
-    if on_stored is not None:
-        on_stored(posted)  # the ack goes out before anyone else hears of the message
-    await rt.publish(events)
-    return posted
+    author = Author(AuthorKind.visitor, visitor_id, None, f"visitor:{visitor_id}")
+    posted = await _write_once(
+        rt,
+        author.sender_key,
+        client_id,
+        lambda connection: _store_visitor_message(connection, author, client_id, text),
+    )
+    assert isinstance(posted, Posted)
+    return await _deliver(rt, posted, on_stored)
 
 
 async def post_agent_message(
@@ -267,46 +429,17 @@ async def post_agent_message(
     internal: bool,
     on_stored: OnStored = None,
 ) -> Posted:
-    sender_key = f"agent:{agent.id}"
-
-    async def command(session: AsyncSession) -> tuple[Posted, list[Event]]:
-        conversation = await _lock_conversation(session, conversation_id)
-        if conversation is None:
-            raise NotFound("conversation_not_found", "no such conversation")
-        now = utcnow()
-        if conversation.status == RESOLVED and not internal:
-            apply_transition(conversation, "reopen", now)
-        message = _append(
-            session,
-            conversation,
-            kind=AuthorKind.agent,
-            author_id=agent.id,
-            author_name=agent.name,
-            sender_key=sender_key,
-            client_id=client_id,
-            text=text,
-            internal=internal,
-            now=now,
-        )
-        answered = False
-        if not internal:
-            answered = await sla.close_wait(session, conversation, now, answered_by=agent.id)
-            if conversation.first_response_at is None:
-                conversation.first_response_at = now
-            if conversation.assignee_id is None:
-                conversation.assignee_id = agent.id
-        await session.flush()
-        visitor = await session.get(Visitor, conversation.visitor_id)
-        events = _message_events(message, conversation, visitor, False, answered)
-        if not internal:
-            events.append(_public_update(conversation))
-        return Posted(message, conversation), events
-
-    posted, events = await _idempotent(rt, sender_key, client_id, command)
-    if on_stored is not None:
-        on_stored(posted)  # the ack goes out before anyone else hears of the message
-    await rt.publish(events)
-    return posted
+    author = Author(AuthorKind.agent, agent.id, agent.name, f"agent:{agent.id}")
+    posted = await _write_once(
+        rt,
+        author.sender_key,
+        client_id,
+        lambda connection: _store_agent_message(
+            connection, author, conversation_id, client_id, text, internal
+        ),
+    )
+    assert isinstance(posted, Posted)
+    return await _deliver(rt, posted, on_stored)
 
 
 async def invite(
@@ -318,43 +451,20 @@ async def invite(
     on_stored: OnStored = None,
 ) -> Posted:
     """Start a conversation with a browsing visitor, the agent's message first."""
-    sender_key = f"agent:{agent.id}"
-
-    async def command(session: AsyncSession) -> tuple[Posted, list[Event]]:
-        visitor = await _lock_visitor(session, visitor_id)
-        if visitor is None:
+    author = Author(AuthorKind.agent, agent.id, agent.name, f"agent:{agent.id}")
+    result = await _write_once(
+        rt,
+        author.sender_key,
+        client_id,
+        lambda connection: _start_conversation(
+            connection, author, visitor_id, client_id, text, None
+        ),
+    )
+    if isinstance(result, _Refused):
+        if result.code == "visitor_not_found":
             raise NotFound("visitor_not_found", "no such visitor")
-        if await open_conversation_of(session, visitor_id) is not None:
-            raise Conflict("conversation_exists", "this visitor already has an open conversation")
-        now = utcnow()
-        conversation = Conversation(
-            site_id=visitor.site_id,
-            visitor_id=visitor.id,
-            created_at=now,
-            assignee_id=agent.id,
-        )
-        session.add(conversation)
-        await session.flush()
-        message = _append(
-            session,
-            conversation,
-            kind=AuthorKind.agent,
-            author_id=agent.id,
-            author_name=agent.name,
-            sender_key=sender_key,
-            client_id=client_id,
-            text=text,
-            internal=False,
-            now=now,
-        )
-        await session.flush()
-        return Posted(message, conversation), _message_events(message, conversation, visitor, True)
-
-    posted, events = await _idempotent(rt, sender_key, client_id, command)
-    if on_stored is not None:
-        on_stored(posted)  # the ack goes out before anyone else hears of the message
-    await rt.publish(events)
-    return posted
+        raise Conflict("conversation_exists", "this visitor already has an open conversation")
+    return await _deliver(rt, result, on_stored)
 
 
 async def start_by_system(
@@ -363,44 +473,18 @@ async def start_by_system(
     """Start a conversation with a system message (an automatic invitation), at most once
     per ``client_id`` and only during the given visit of a visitor with no open
     conversation; None when nothing was sent."""
-    sender_key = f"system:{visitor_id}"
-
-    class Skip(Exception):
-        pass
-
-    async def command(session: AsyncSession) -> tuple[Posted, list[Event]]:
-        visitor = await _lock_visitor(session, visitor_id)
-        if visitor is None or visitor.is_bot or visitor.visits != visit:
-            raise Skip
-        if await open_conversation_of(session, visitor_id) is not None:
-            raise Skip
-        now = utcnow()
-        conversation = Conversation(site_id=site_id, visitor_id=visitor.id, created_at=now)
-        session.add(conversation)
-        await session.flush()
-        message = _append(
-            session,
-            conversation,
-            kind=AuthorKind.system,
-            author_id=None,
-            author_name=None,
-            sender_key=sender_key,
-            client_id=client_id,
-            text=text,
-            internal=False,
-            now=now,
-        )
-        await session.flush()
-        return Posted(message, conversation), _message_events(message, conversation, visitor, True)
-
-    try:
-        posted, events = await _idempotent(rt, sender_key, client_id, command)
-    except Skip:
+    author = Author(AuthorKind.system, None, None, f"system:{visitor_id}")
+    result = await _write_once(
+        rt,
+        author.sender_key,
+        client_id,
+        lambda connection: _start_conversation(
+            connection, author, visitor_id, client_id, text, visit
+        ),
+    )
+    if isinstance(result, _Refused) or result.duplicate:
         return None
-    if posted.duplicate:
-        return None
-    await rt.publish(events)
-    return posted
+    return await _deliver(rt, result, None)
 
 
 def _public_update(conversation: Conversation) -> Event:
@@ -410,6 +494,16 @@ def _public_update(conversation: Conversation) -> Event:
             {"type": "conversation.updated", "conversation": public_conversation_view(conversation)}
         ),
     )
+
+
+async def _lock_conversation(session: AsyncSession, conversation_id: str) -> Conversation | None:
+    return (
+        await session.execute(
+            select(Conversation)
+            .where(Conversation.id == conversation_id)
+            .with_for_update(key_share=True)
+        )
+    ).scalar_one_or_none()
 
 
 async def resolve(rt: Runtime, conversation_id: str, by_agent: Agent | None) -> Conversation:
@@ -475,21 +569,28 @@ async def rate(rt: Runtime, visitor_id: str, score: int, comment: str | None) ->
 # -- queries ---------------------------------------------------------------
 
 
-async def open_conversation_of(
-    session: AsyncSession, visitor_id: str, lock: bool = False
-) -> Conversation | None:
-    query = _LOCK_OPEN_CONVERSATION if lock else _OPEN_CONVERSATION
-    return (await session.execute(query, {"visitor_id": visitor_id})).scalar_one_or_none()
+async def open_conversation_of(session: AsyncSession, visitor_id: str) -> Conversation | None:
+    """The visitor's open conversation, loaded into an ORM session."""
+    row = (await session.execute(_OPEN_CONVERSATION, {"visitor_id": visitor_id})).first()
+    return await session.get(Conversation, row.id) if row is not None else None
+
+
+def _open_conversation(connection: Connection, visitor_id: str) -> Conversation | None:
+    row = connection.execute(_OPEN_CONVERSATION, {"visitor_id": visitor_id}).first()
+    return Conversation.model_construct(**row._mapping) if row is not None else None
 
 
 async def open_conversation_for(rt: Runtime, visitor_id: str) -> Conversation | None:
-    async with rt.db.reading() as session:
-        return await open_conversation_of(session, visitor_id)
+    return await rt.db.read(lambda connection: _open_conversation(connection, visitor_id))
+
+
+def _conversation(connection: Connection, conversation_id: str) -> Conversation | None:
+    row = connection.execute(_CONVERSATION, {"conversation_id": conversation_id}).first()
+    return Conversation.model_construct(**row._mapping) if row is not None else None
 
 
 async def get_conversation(rt: Runtime, conversation_id: str) -> Conversation:
-    async with rt.db.reading() as session:
-        conversation = await session.get(Conversation, conversation_id)
+    conversation = await rt.db.read(lambda connection: _conversation(connection, conversation_id))
     if conversation is None:
         raise NotFound("conversation_not_found", "no such conversation")
     return conversation
@@ -498,13 +599,13 @@ async def get_conversation(rt: Runtime, conversation_id: str) -> Conversation:
 async def messages_after(
     rt: Runtime, conversation_id: str, after_seq: int, include_internal: bool
 ) -> list[Message]:
-    async with rt.db.reading() as session:
-        query = select(Message).where(
-            Message.conversation_id == conversation_id, Message.seq > after_seq
-        )
-        if not include_internal:
-            query = query.where(Message.internal == False)  # noqa: E712
-        return list((await session.execute(query.order_by(Message.seq))).scalars())
+    query = _MESSAGES_AFTER if include_internal else _VISIBLE_MESSAGES_AFTER
+
+    def load(connection: Connection) -> list[Message]:
+        rows = connection.execute(query, {"conversation_id": conversation_id, "after": after_seq})
+        return [Message.model_construct(**row._mapping) for row in rows]
+
+    return await rt.db.read(load)
 
 
 async def encoded_messages_after(

@@ -170,6 +170,16 @@ def _parse(text: str, table: dict[str, type[Frame]]) -> Any:
     return frame
 
 
+def client_id_of(text: str) -> str | None:
+    """The ``client_id`` of a frame refused unread (say, over the frame budget), so that
+    the client learns which of its messages to send again."""
+    try:
+        client_id = _decode(text).get("client_id")
+    except ProtocolError:
+        return None
+    return client_id if isinstance(client_id, str) else None
+
+
 def parse_visitor_frame(text: str) -> VisitorFrame:
     return _parse(text, VISITOR_FRAMES)
 

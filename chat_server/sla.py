@@ -12,11 +12,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chat_server.errors import DomainError
-from chat_server.models import Conversation, SlaPolicy, Wait, WaitKind, WaitStatus, utcnow
+from chat_server.models import (
+    Conversation,
+    SlaPolicy,
+    Wait,
+    WaitKind,
+    WaitStatus,
+    new_id,
+    utcnow,
+)
 from chat_server.runtime import Runtime
 
 DEFAULT_SCOPE = "*"
@@ -46,16 +54,17 @@ class Policy:
 
 _policy_cache: dict[str, tuple[float, Policy]] = {}
 
+_POLICY = SlaPolicy.__table__
+_POLICIES_OF = select(_POLICY).where(_POLICY.c.scope.in_(bindparam("scopes", expanding=True)))
 
-async def policy_for(session: AsyncSession, site_id: str | None) -> Policy:
+
+def policy_in(connection: Connection, site_id: str | None) -> Policy:
     """The site's policy, else the installation default; cached briefly in process."""
     scope = site_id or DEFAULT_SCOPE
     cached = _policy_cache.get(scope)
     if cached and time.monotonic() - cached[0] < _CACHE_SECONDS:
         return cached[1]
-    rows = (
-        await session.execute(select(SlaPolicy).where(SlaPolicy.scope.in_([scope, DEFAULT_SCOPE])))
-    ).scalars()
+    rows = connection.execute(_POLICIES_OF, {"scopes": [scope, DEFAULT_SCOPE]})
     by_scope = {row.scope: row for row in rows}
     row = by_scope.get(scope) or by_scope.get(DEFAULT_SCOPE)
     policy = (
@@ -70,6 +79,12 @@ async def policy_for(session: AsyncSession, site_id: str | None) -> Policy:
     )
     _policy_cache[scope] = (time.monotonic(), policy)
     return policy
+
+
+async def policy_for(session: AsyncSession, site_id: str | None) -> Policy:
+    return await session.run_sync(
+        lambda sync_session: policy_in(sync_session.connection(), site_id)
+    )
 
 
 async def current_policy(rt: Runtime, site_id: str | None = None) -> Policy:
@@ -136,38 +151,88 @@ def due_time(policy: Policy, opened_at: datetime, seconds: float) -> datetime:
     return opened_at + timedelta(seconds=seconds)
 
 
-async def open_wait(
-    session: AsyncSession, conversation: Conversation, opened_at: datetime, policy: Policy
-) -> Wait | None:
-    """Open a wait at a visitor message unless one is open already."""
-    if conversation.waiting_since is not None:
-        return None
-    kind = (
-        WaitKind.next_response.value
-        if conversation.first_response_at is not None or await _had_wait(session, conversation.id)
-        else WaitKind.first_response.value
+_WAIT = Wait.__table__
+_INSERT_WAIT = insert(_WAIT)
+_ANY_WAIT = (
+    select(_WAIT.c.id).where(_WAIT.c.conversation_id == bindparam("conversation_id")).limit(1)
+)
+_CLOSE_OPEN_WAIT = (
+    update(_WAIT)
+    .where(
+        _WAIT.c.conversation_id == bindparam("b_conversation_id"),
+        _WAIT.c.status == WaitStatus.open.value,
     )
+    .values(
+        status=bindparam("b_status"),
+        closed_at=bindparam("b_closed_at"),
+        answered_by=bindparam("b_answered_by"),
+    )
+)
+
+
+def open_wait(
+    connection: Connection, conversation: dict[str, Any], opened_at: datetime, policy: Policy
+) -> bool:
+    """Open a wait at a visitor message unless one is open already.
+
+    ``conversation`` holds the conversation's columns; its ``waiting_since`` and
+    ``wait_kind`` are set here (the mirror of the open wait), and the caller saves it.
+    """
+    if conversation["waiting_since"] is not None:
+        return False
+    answered_before = conversation["first_response_at"] is not None
+    had_wait = (
+        answered_before
+        or connection.execute(_ANY_WAIT, {"conversation_id": conversation["id"]}).first()
+        is not None
+    )
+    kind = WaitKind.next_response.value if had_wait else WaitKind.first_response.value
     target = policy.target(kind)
-    wait = Wait(
-        conversation_id=conversation.id,
-        site_id=conversation.site_id,
-        kind=kind,
-        opened_at=opened_at,
-        target_seconds=target,
-        due_at=due_time(policy, opened_at, target),
-        warn_at=due_time(policy, opened_at, target * policy.warning_fraction),
+    connection.execute(
+        _INSERT_WAIT,
+        {
+            "id": new_id(),
+            "conversation_id": conversation["id"],
+            "site_id": conversation["site_id"],
+            "kind": kind,
+            "status": WaitStatus.open.value,
+            "opened_at": opened_at,
+            "closed_at": None,
+            "answered_by": None,
+            "target_seconds": target,
+            "due_at": due_time(policy, opened_at, target),
+            "warn_at": due_time(policy, opened_at, target * policy.warning_fraction),
+            "warned_at": None,
+            "breach_announced_at": None,
+        },
     )
-    session.add(wait)
-    conversation.waiting_since = opened_at
-    conversation.wait_kind = kind
-    return wait
+    conversation["waiting_since"] = opened_at
+    conversation["wait_kind"] = kind
+    return True
 
 
-async def _had_wait(session: AsyncSession, conversation_id: str) -> bool:
-    found = await session.execute(
-        select(Wait.id).where(Wait.conversation_id == conversation_id).limit(1)
+def close_open_wait(
+    connection: Connection,
+    conversation: dict[str, Any],
+    closed_at: datetime,
+    answered_by: str | None,
+) -> bool:
+    """Close the open wait: answered by an agent, or unanswered (``answered_by`` None)."""
+    if conversation["waiting_since"] is None:
+        return False
+    status = WaitStatus.answered if answered_by else WaitStatus.unanswered
+    connection.execute(
+        _CLOSE_OPEN_WAIT,
+        {
+            "b_conversation_id": conversation["id"],
+            "b_status": status.value,
+            "b_closed_at": closed_at,
+            "b_answered_by": answered_by,
+        },
     )
-    return found.first() is not None
+    conversation["waiting_since"] = None
+    conversation["wait_kind"] = None
+    return True
 
 
 async def close_wait(
@@ -176,14 +241,14 @@ async def close_wait(
     closed_at: datetime,
     answered_by: str | None,
 ) -> bool:
-    """Close the open wait: answered by an agent, or unanswered (``answered_by`` None)."""
+    """:func:`close_open_wait` for a conversation loaded in an ORM session."""
     if conversation.waiting_since is None:
         return False
-    status = WaitStatus.answered if answered_by else WaitStatus.unanswered
-    await session.execute(
-        update(Wait)
-        .where(Wait.conversation_id == conversation.id, Wait.status == WaitStatus.open.value)
-        .values(status=status.value, closed_at=closed_at, answered_by=answered_by)
+    mirror = {"id": conversation.id, "waiting_since": conversation.waiting_since}
+    await session.run_sync(
+        lambda sync_session: close_open_wait(
+            sync_session.connection(), mirror, closed_at, answered_by
+        )
     )
     conversation.waiting_since = None
     conversation.wait_kind = None

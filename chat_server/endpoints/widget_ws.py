@@ -24,6 +24,7 @@ from chat_server.protocol import (
     Visibility,
     VisitorSend,
     VisitorTyping,
+    client_id_of,
     dump,
     parse_visitor_frame,
 )
@@ -81,7 +82,9 @@ class VisitorSession:
                 self.refuse(ProtocolError("binary_not_supported", "frames must be JSON text"))
                 continue
             if not self.frame_budget.take():
-                self.refuse(ProtocolError("rate_limited", "too many frames; slow down"))
+                self.refuse(
+                    ProtocolError("rate_limited", "too many frames; slow down", client_id_of(text))
+                )
                 continue
             ref = None
             try:
