@@ -10,8 +10,9 @@ Two ways in:
   one commit (group commit), and a function runs its statements without an
   ``await`` (and on SQLite without a thread hop) per statement: that is where
   the ORM over an async driver spent most of a message's CPU. On SQLite the
-  functions run on a dedicated thread with the standard ``sqlite3`` driver; on
-  PostgreSQL on the async connection through ``run_sync``.
+  functions run on the event loop with the standard ``sqlite3`` driver (the WAL
+  is checkpointed on a thread); on PostgreSQL on the async connection through
+  ``run_sync``.
 
 SQLite allows one writer at a time; rather than let concurrent transactions
 fail with "database is locked", writes in this process, batches and sessions
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -48,6 +50,8 @@ T = TypeVar("T")
 
 #: At most this many writes share one transaction; more wait for the next one.
 MAX_BATCH = 256
+#: SQLite: how often the WAL is folded into the database file while writes go on.
+WAL_FOLD_SECONDS = 1.0
 #: PostgreSQL: batches in flight at once per process (each holds a pooled connection).
 PG_CONCURRENT_BATCHES = 3
 
@@ -99,11 +103,19 @@ def create_engine(settings: Settings) -> AsyncEngine:
     )
 
 
+def _no_automatic_checkpoint(dbapi_connection: Any, _record: Any) -> None:
+    # Folding the WAL into the database file writes and syncs the disk: done at a
+    # commit on the event loop, that would stall every socket. Database.checkpoints
+    # does it on a thread instead.
+    dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
+
+
 def create_sqlite_sync_engine(settings: Settings) -> Engine:
     """The same SQLite file through the standard ``sqlite3`` driver, for :meth:`Database.write`."""
     url = make_url(settings.database_url).set(drivername="sqlite")
-    engine = create_sync_engine(url, pool_size=4, max_overflow=4)
+    engine = create_sync_engine(url, pool_size=2, max_overflow=2)
     event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "connect", _no_automatic_checkpoint)
     return engine
 
 
@@ -132,12 +144,12 @@ class Database:
         self._queue: list[_Write] = []
         self._batches_running = 0
         self._sync_engine: Engine | None = None
-        self._writer: ThreadPoolExecutor | None = None
-        self._readers: ThreadPoolExecutor | None = None
+        self._checkpointer: ThreadPoolExecutor | None = None
+        self._folding = False
+        self._folded_at = 0.0
         if settings.is_sqlite:
             self._sync_engine = create_sqlite_sync_engine(settings)
-            self._writer = ThreadPoolExecutor(1, thread_name_prefix="db-writer")
-            self._readers = ThreadPoolExecutor(2, thread_name_prefix="db-reader")
+            self._checkpointer = ThreadPoolExecutor(1, thread_name_prefix="db-checkpoint")
 
     # -- the hot paths: plain functions over a Core connection, group-committed ----------
 
@@ -150,7 +162,7 @@ class Database:
         """
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._queue.append(_Write(fn, future))
-        if self._batches_running < (1 if self._writer is not None else PG_CONCURRENT_BATCHES):
+        if self._batches_running < (1 if self._sync_engine is not None else PG_CONCURRENT_BATCHES):
             self._batches_running += 1
             asyncio.get_running_loop().create_task(self._drain(), name="db-writer")
         return await future
@@ -194,32 +206,52 @@ class Database:
         return outcomes
 
     async def _commit_batch(self, batch: list[_Write]) -> list[tuple[bool, Any]]:
-        if self._writer is not None:
+        if self._sync_engine is not None:
+            # On SQLite a batch runs right here on the event loop: its statements take
+            # microseconds, less than handing them to a thread and back (and a busy
+            # thread would make the loop wait for the GIL). The lock keeps ORM write
+            # sessions, whose statements run on aiosqlite's thread, out meanwhile.
             assert self._write_lock is not None
             async with self._write_lock:
-                loop = asyncio.get_running_loop()
-                return await loop.run_in_executor(self._writer, self._sqlite_batch, batch)
+                return self._sqlite_batch(batch)
         async with self.engine.begin() as connection:
             return await connection.run_sync(_run_batch, batch)
 
     def _sqlite_batch(self, batch: list[_Write]) -> list[tuple[bool, Any]]:
         assert self._sync_engine is not None
         with self._sync_engine.begin() as connection:
-            return _run_batch(connection, batch)
+            outcomes = _run_batch(connection, batch)
+        self._fold_wal_soon()
+        return outcomes
 
-    async def read(self, fn: Callable[[Connection], T]) -> T:
-        """Run ``fn`` over a read-only view of committed data."""
-        if self._readers is not None:
-            return await asyncio.get_running_loop().run_in_executor(
-                self._readers, self._sqlite_read, fn
-            )
-        async with self.engine.connect() as connection:
-            return await connection.run_sync(fn)
+    def _fold_wal_soon(self) -> None:
+        """Checkpoint the WAL on a thread at most every second while writes go on."""
+        now = time.monotonic()
+        if self._folding or now - self._folded_at < WAL_FOLD_SECONDS:
+            return
+        self._folding, self._folded_at = True, now
+        assert self._checkpointer is not None
+        future = asyncio.get_running_loop().run_in_executor(self._checkpointer, self._fold_wal)
+        future.add_done_callback(self._folded)
 
-    def _sqlite_read(self, fn: Callable[[Connection], T]) -> T:
+    def _fold_wal(self) -> None:
         assert self._sync_engine is not None
         with self._sync_engine.connect() as connection:
-            return fn(connection)
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def _folded(self, future: asyncio.Future[None]) -> None:
+        self._folding = False
+        if not future.cancelled() and future.exception() is not None:
+            log.warning("could not checkpoint the SQLite WAL: %s", future.exception())
+
+    async def read(self, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn`` over a read-only view of committed data (on SQLite right here:
+        the hot paths read a few rows by index, quicker than a thread hand-off)."""
+        if self._sync_engine is not None:
+            with self._sync_engine.connect() as connection:
+                return fn(connection)
+        async with self.engine.connect() as connection:
+            return await connection.run_sync(fn)
 
     # -- the ORM sessions ------------------------------------------------------------------
 
@@ -252,6 +284,5 @@ class Database:
         await self.engine.dispose()
         if self._sync_engine is not None:
             self._sync_engine.dispose()
-        for pool in (self._writer, self._readers):
-            if pool is not None:
-                pool.shutdown(wait=True)
+        if self._checkpointer is not None:
+            self._checkpointer.shutdown(wait=True)

@@ -115,6 +115,9 @@ class RedisBus(Bus):
         self._reader: asyncio.Task[None] | None = None
         self._settler: asyncio.Task[None] | None = None
         self._flusher: asyncio.Task[None] | None = None
+        self._publisher: asyncio.Task[None] | None = None
+        self._outbox: list[Event] = []
+        self._outbox_sent: asyncio.Future[None] | None = None
         self._first_attempt = asyncio.Event()
         self._pending: list[asyncio.Future[None]] = []
         self._settled = False
@@ -132,11 +135,13 @@ class RedisBus(Bus):
             await asyncio.wait_for(self._first_attempt.wait(), START_TIMEOUT)
 
     async def stop(self) -> None:
-        for task in (self._flusher, self._settler, self._reader):
+        for task in (self._publisher, self._flusher, self._settler, self._reader):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+        if self._outbox_sent is not None and not self._outbox_sent.done():
+            self._outbox_sent.set_result(None)  # nobody waits forever on a stopped bus
         self._set_healthy(False)
         await self._close_pubsub()
         await self._pool.disconnect()
@@ -146,20 +151,43 @@ class RedisBus(Bus):
         await self.publish_many([event])
 
     async def publish_many(self, events: list[Event]) -> None:
+        """Publish in order; what is published while a pipeline is on its way to Redis
+        goes in the next one, so a busy process sends one pipeline per round trip
+        rather than one per message."""
         if not events:
             return
         if not self.healthy:
             self._keep(events)
             return
+        self._outbox.extend(events)
+        if self._outbox_sent is None:
+            self._outbox_sent = asyncio.get_running_loop().create_future()
+        sent = self._outbox_sent
+        if self._publisher is None:
+            self._publisher = asyncio.create_task(self._publish_outbox(), name="redis-publisher")
+        await asyncio.shield(sent)
+
+    async def _publish_outbox(self) -> None:
         try:
-            async with self.client.pipeline(transaction=False) as pipe:
-                for event in events:
-                    pipe.publish(_channel(event.topic), event.encode())
-                await pipe.execute()
-        except (RedisError, OSError) as exc:
-            log.warning("publishing to Redis failed (%s); keeping %d events", exc, len(events))
-            self.suspect()
-            self._keep(events)
+            while self._outbox:
+                events, sent = self._outbox, self._outbox_sent
+                self._outbox, self._outbox_sent = [], None
+                try:
+                    async with self.client.pipeline(transaction=False) as pipe:
+                        for event in events:
+                            pipe.publish(_channel(event.topic), event.encode())
+                        await pipe.execute()
+                except (RedisError, OSError) as exc:
+                    log.warning(
+                        "publishing to Redis failed (%s); keeping %d events", exc, len(events)
+                    )
+                    self.suspect()
+                    self._keep(events)
+                finally:
+                    if sent is not None and not sent.done():
+                        sent.set_result(None)
+        finally:
+            self._publisher = None
 
     def suspect(self) -> None:
         """A command failed: stop waiting on Redis until it answers the reader's ping.
