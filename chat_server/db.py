@@ -81,14 +81,14 @@ def create_engine(settings: Settings) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     # A send must fail within seconds when PostgreSQL is away, not hang for minutes:
-    # stale pooled connections are caught on checkout (pre-ping), connecting gives up
-    # after 5 s, a statement after 10 s, a row lock wait after 5 s, and waiting for a
-    # free pooled connection after 5 s.
+    # connecting gives up after 5 s, a statement after 10 s, a row lock wait after 5 s,
+    # and waiting for a free pooled connection after 5 s. No ping on checkout (a round
+    # trip per transaction): the first statement that meets a connection PostgreSQL
+    # closed fails, and SQLAlchemy then discards every pooled connection of that age.
     return create_async_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
-        pool_pre_ping=True,
         pool_timeout=5,
         pool_recycle=1800,
         connect_args={
