@@ -9,17 +9,22 @@ widest:
   database: decode and validate the ``page.view`` frame, extract search words
   and the campaign, parse the User-Agent (cached, as the server does), build the
   Visitor (with a 20-page journey) and encode the ``visitor.updated`` frame.
-* ``domain``: :func:`chat_server.visitors.view_page` plus
-  :func:`chat_server.visitors.publish_visitor` against a real SQLite file, in this
-  process, for 100 visitors browsing in turn (process CPU time, SQLAlchemy,
-  aiosqlite's thread hand-offs and SQLite's own work included; waiting for the
+* ``domain``: what the ``page.view`` handler calls,
+  :func:`chat_server.visitors.enter_page` plus
+  :func:`chat_server.visitors.publish_visitor`, against a real SQLite file, in this
+  process, for 100 visitors browsing in turn (process CPU time, SQLAlchemy, the
+  database threads' hand-offs and SQLite's own work included; waiting for the
   disk is not CPU time). ``calibration_us_per_empty_db_round_trip`` is one
   session running ``SELECT 1`` on the same machine, the floor each of the
-  handful of statements a page view needs pays.
+  handful of statements a page view needs pays. ``domain_us_per_hello`` is
+  :func:`chat_server.visitors.arrive` plus the ``visitor.updated`` that follows,
+  for visitors coming back after a server restart (their page views left open by
+  the dead process, which each ``hello`` resumes).
 * ``server``: a real ``chat-server run`` on SQLite with one agent socket
   connected, sent ``page.view`` frames over a real WebSocket; the server
   process's CPU time (``/proc/PID/stat``) per frame, minus what the idle server
-  used over the same wall time.
+  used over the same wall time. ``server_us_per_hello`` likewise for visitors
+  reconnecting with their token (handshake, ``hello``, ``welcome``, close).
 
 It prints one JSON object.
 """
@@ -41,6 +46,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 TABS = 10
 DOMAIN_VISITORS = 100
+HELLOS = 300  # reconnecting visitors in the server figure
 FRAMES_PER_SECOND_PER_TAB = 20  # the visitor socket allows 30 frames a second
 UA = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
@@ -62,6 +68,7 @@ def frame(n: int) -> str:
 def bench_tracking(views: int) -> float:
     from datetime import timedelta
 
+    from chat_server import visitors
     from chat_server.models import PageView, SearchKeyword, Visitor, utcnow
     from chat_server.protocol import dump, parse_visitor_frame
     from chat_server.tracking.agents import parse_user_agent
@@ -88,17 +95,32 @@ def bench_tracking(views: int) -> float:
     keywords = [SearchKeyword(visitor_id="v", keyword="çocuk bot", source="google", at=now)]
     texts = [frame(n) for n in range(views)]
 
+    def updated() -> dict[str, Any]:
+        return visitor_view(visitor, pages, keywords, True, now)
+
+    if hasattr(visitors, "Journey"):  # the server builds the frame from plain records
+        fields = ("id", "visitor_id", "url", "title", "referrer", "entered_at", "left_at")
+        journey = visitors.Journey(
+            visitors.VisitorRecord(**{k: getattr(visitor, k) for k in Visitor.model_fields}),
+            [
+                visitors.PageRecord(
+                    **{k: getattr(p, k) for k in (*fields, "dwell_seconds", "visible_since")}
+                )
+                for p in pages
+            ],
+            [visitors.KeywordRecord(k.keyword, k.source, k.at) for k in keywords],
+        )
+
+        def updated() -> dict[str, Any]:
+            view: dict[str, Any] = journey.view(True, now, visitors.RECENT_PAGES)
+            return view
+
     def one(text: str) -> None:
         parsed: Any = parse_visitor_frame(text)
         extract_keywords(parsed.url, parsed.referrer)
         extract_campaign(parsed.url)
         parse_user_agent(UA)
-        dump(
-            {
-                "type": "visitor.updated",
-                "visitor": visitor_view(visitor, pages, keywords, True, now),
-            }
-        )
+        dump({"type": "visitor.updated", "visitor": updated()})
 
     for text in texts[:200]:
         one(text)  # warm caches and imports
@@ -108,7 +130,40 @@ def bench_tracking(views: int) -> float:
     return (time.process_time() - started) / views * 1e6
 
 
-async def bench_domain(views: int, data_dir: Path) -> tuple[float, float]:
+async def page_view_and_publish(
+    rt: Any, site: Any, visitor_id: str, previous: str | None, page: dict[str, Any]
+) -> str:
+    """What the ``page.view`` handler does (and did before ``enter_page`` existed)."""
+    from chat_server import visitors
+
+    if not hasattr(visitors, "enter_page"):
+        page_view_id: str = await visitors.view_page(
+            rt, site, visitor_id, previous, page["url"], page["title"], page["referrer"]
+        )
+        await visitors.publish_visitor(rt, visitor_id)
+        return page_view_id
+    entered = await visitors.enter_page(
+        rt, site, visitor_id, previous, page["url"], page["title"], page["referrer"]
+    )
+    if entered.journey is not None:
+        await visitors.publish_visitor(rt, visitor_id, entered.journey)
+    return str(entered.page_view_id)
+
+
+async def hello_and_publish(rt: Any, site: Any, token: str | None, url: str) -> Any:
+    """What the ``hello`` handler asks of the visitors module."""
+    from chat_server import visitors
+
+    arrival = await visitors.arrive(rt, site, token, url, "Ana sayfa", None, "81.2.69.142", UA)
+    journey = getattr(arrival, "journey", None)
+    if journey is not None:
+        await visitors.publish_visitor(rt, arrival.visitor.id, journey)
+    elif not hasattr(arrival, "journey"):
+        await visitors.publish_visitor(rt, arrival.visitor.id)
+    return arrival
+
+
+async def bench_domain(views: int, data_dir: Path) -> tuple[float, float, float]:
     from sqlalchemy import text
 
     from chat_server import sites, visitors
@@ -142,10 +197,7 @@ async def bench_domain(views: int, data_dir: Path) -> tuple[float, float]:
         pages = [json.loads(frame(n)) for n in range(per_visitor + 2)]
 
         async def one(tab: list[str], page: dict[str, Any]) -> None:
-            tab[1] = await visitors.view_page(
-                rt, site, tab[0], tab[1], page["url"], page["title"], page["referrer"]
-            )
-            await visitors.publish_visitor(rt, tab[0])
+            tab[1] = await page_view_and_publish(rt, site, tab[0], tab[1], page)
 
         for tab in tabs:
             for page in pages[:2]:
@@ -161,7 +213,21 @@ async def bench_domain(views: int, data_dir: Path) -> tuple[float, float]:
             async with db.reading() as session:
                 await session.execute(text("SELECT 1"))
         floor = (time.process_time() - started) / 200 * 1e6
-        return per_view, floor
+
+        # A restart: every open page view is an orphan; each visitor comes back on its page.
+        returning = []
+        for n in range(2 * DOMAIN_VISITORS):
+            arrival = await hello_and_publish(rt, site, None, f"https://shop.example/urun/{n}")
+            returning.append((arrival.visitor.token, f"https://shop.example/urun/{n}"))
+        rt.presence = MemoryPresence()
+        getattr(visitors, "_known_tokens", {}).clear()
+        for token, url in returning[:DOMAIN_VISITORS]:
+            await hello_and_publish(rt, site, token, url)  # warm up
+        started = time.process_time()
+        for token, url in returning[DOMAIN_VISITORS:]:
+            await hello_and_publish(rt, site, token, url)
+        per_hello = (time.process_time() - started) / DOMAIN_VISITORS * 1e6
+        return per_view, floor, per_hello
     finally:
         await bus.stop()
         await db.dispose()
@@ -266,10 +332,39 @@ async def measure_server(
     busy = _cpu_seconds(pid) - cpu_start
     for reader in readers:
         reader.cancel()
-    for socket in (*tabs, agent):
+    for socket in tabs:
         await socket.close()
+
+    async def hello(token: str | None, n: int) -> str:
+        async with websockets.connect(
+            f"ws://{base}/ws/visitor?site={site_key}", additional_headers={"User-Agent": UA}
+        ) as tab:
+            page = {"url": f"https://shop.example/urun/{n}"}
+            await tab.send(json.dumps({"type": "hello", "visitor_token": token, "page": page}))
+            while True:
+                reply = json.loads(await tab.recv())
+                if reply["type"] == "welcome":
+                    return str(reply["visitor_token"])
+
+    async def hellos(tokens: list[str | None]) -> list[str]:
+        """Each token's hello, ``TABS`` sockets at a time."""
+        done: list[str] = []
+        for start in range(0, len(tokens), TABS):
+            batch = tokens[start : start + TABS]
+            done += await asyncio.gather(*(hello(t, start + i) for i, t in enumerate(batch)))
+        return done
+
+    tokens = await hellos([None] * HELLOS)
+    await asyncio.sleep(5.0)  # the visitors' departures are announced
+    cpu_start, wall_start = _cpu_seconds(pid), time.monotonic()
+    await hellos(list(tokens))
+    await asyncio.sleep(1.0)
+    hello_wall = time.monotonic() - wall_start
+    hello_busy = _cpu_seconds(pid) - cpu_start
+    await agent.close()
     return {
         "server_us_per_page_view": (busy - idle_rate * wall) / views * 1e6,
+        "server_us_per_hello": (hello_busy - idle_rate * hello_wall) / HELLOS * 1e6,
         "server_idle_cpu_fraction": idle_rate,
     }
 
@@ -291,8 +386,9 @@ def main() -> None:
     result: dict[str, Any] = {"views": args.views}
     result["tracking_us_per_page_view"] = round(bench_tracking(args.views), 1)
     with tempfile.TemporaryDirectory() as tmp:
-        domain, floor = asyncio.run(bench_domain(args.views, Path(tmp) / "domain"))
+        domain, floor, hello = asyncio.run(bench_domain(args.views, Path(tmp) / "domain"))
         result["domain_us_per_page_view"] = round(domain, 1)
+        result["domain_us_per_hello"] = round(hello, 1)
         result["calibration_us_per_empty_db_round_trip"] = round(floor, 1)
         if not args.no_server:
             figures = bench_server(args.views, Path(tmp) / "server")

@@ -134,7 +134,6 @@ _SENT = select(MESSAGE).where(
     MESSAGE.c.sender_key == bindparam("sender_key"), MESSAGE.c.client_id == bindparam("client_id")
 )
 _CONVERSATION = select(CONVERSATION).where(CONVERSATION.c.id == bindparam("conversation_id"))
-_LOCK_CONVERSATION = _CONVERSATION.with_for_update(key_share=True)
 _VISITOR = select(
     VISITOR.c.id,
     VISITOR.c.site_id,
@@ -152,7 +151,36 @@ _OPEN_CONVERSATION = (
     .order_by(CONVERSATION.c.created_at.desc())
     .limit(1)
 )
-_LOCK_OPEN_CONVERSATION = _OPEN_CONVERSATION.with_for_update(key_share=True)
+# The steady state of a post is one SELECT: the row to change, locked, with the id of
+# a message already sent under this client_id (a retry) alongside.
+_SENT_ID = (
+    select(MESSAGE.c.id)
+    .where(
+        MESSAGE.c.sender_key == bindparam("sender_key"),
+        MESSAGE.c.client_id == bindparam("client_id"),
+    )
+    .scalar_subquery()
+    .label("sent_id")
+)
+CONVERSATION_COLUMNS = tuple(column.key for column in CONVERSATION.c)
+_LOCK_OPEN_CONVERSATION_AND_VISITOR = (
+    select(
+        CONVERSATION,
+        VISITOR.c.name.label("visitor_name"),
+        VISITOR.c.email.label("visitor_email"),
+        _SENT_ID,
+    )
+    .join_from(CONVERSATION, VISITOR, VISITOR.c.id == CONVERSATION.c.visitor_id)
+    .where(CONVERSATION.c.visitor_id == bindparam("visitor_id"), CONVERSATION.c.status == OPEN)
+    .order_by(CONVERSATION.c.created_at.desc())
+    .limit(1)
+    .with_for_update(key_share=True, of=[CONVERSATION, VISITOR])
+)
+_LOCK_CONVERSATION_AND_SENT = (
+    select(CONVERSATION, _SENT_ID)
+    .where(CONVERSATION.c.id == bindparam("conversation_id"))
+    .with_for_update(key_share=True, of=CONVERSATION)
+)
 _INSERT_MESSAGE = insert(MESSAGE)
 _INSERT_CONVERSATION = insert(CONVERSATION)
 _UPDATE_CONVERSATION = update(CONVERSATION).where(CONVERSATION.c.id == bindparam("b_id"))
@@ -247,38 +275,50 @@ def _save(
 def _posted(
     conversation: dict[str, Any],
     message: dict[str, Any],
-    visitor: Row[Any] | None,
+    visitor: Visitor | None,
     created: bool = False,
     wait_changed: bool = False,
 ) -> Posted:
     return Posted(
         Message.model_construct(**message),
         Conversation.model_construct(**conversation),
-        visitor=Visitor.model_construct(**visitor._mapping) if visitor is not None else None,
+        visitor=visitor,
         created=created,
         wait_changed=wait_changed,
     )
+
+
+def _conversation_of(row: Row[Any]) -> dict[str, Any]:
+    mapping = row._mapping
+    return {key: mapping[key] for key in CONVERSATION_COLUMNS}
 
 
 def _store_visitor_message(
     connection: Connection, author: Author, client_id: str, text: str
 ) -> Posted:
     """A visitor's message in its open conversation, which starts if there is none."""
-    found = _find_sent(connection, author.sender_key, client_id)
-    if found:
-        return found
-    visitor = connection.execute(_LOCK_VISITOR, {"visitor_id": author.id}).first()
-    if visitor is None:
-        raise NotFound("visitor_not_found", "this visitor no longer exists")
-    author = replace(author, name=visitor.name)
+    keys = {"visitor_id": author.id, "sender_key": author.sender_key, "client_id": client_id}
+    row = connection.execute(_LOCK_OPEN_CONVERSATION_AND_VISITOR, keys).first()
     now = utcnow()
-    row = connection.execute(_LOCK_OPEN_CONVERSATION, {"visitor_id": author.id}).first()
-    if row is None:
+    if row is not None:
+        if row.sent_id is not None:
+            return _find_sent(connection, author.sender_key, client_id) or _gone()
+        before = _conversation_of(row)
+        visitor = Visitor.model_construct(
+            id=row.visitor_id, site_id=row.site_id, name=row.visitor_name, email=row.visitor_email
+        )
+    else:
+        found = _find_sent(connection, author.sender_key, client_id)
+        if found:
+            return found
+        visitor_row = connection.execute(_LOCK_VISITOR, {"visitor_id": author.id}).first()
+        if visitor_row is None:
+            raise NotFound("visitor_not_found", "this visitor no longer exists")
+        visitor = Visitor.model_construct(**visitor_row._mapping)
         before = _insert_conversation(
             connection, _new_conversation(visitor.site_id, visitor.id, now, None)
         )
-    else:
-        before = dict(row._mapping)
+    author = replace(author, name=visitor.name)
     conversation = dict(before)
     message = _next_message(conversation, author, client_id, text, False, now)
     opened = sla.open_wait(
@@ -286,6 +326,10 @@ def _store_visitor_message(
     )
     _save(connection, conversation, before, message)
     return _posted(conversation, message, visitor, created=row is None, wait_changed=opened)
+
+
+def _gone() -> Posted:
+    raise NotFound("message_not_found", "the message sent under this client_id is gone")
 
 
 def _store_agent_message(
@@ -298,14 +342,21 @@ def _store_agent_message(
 ) -> Posted:
     """An agent's reply or internal note; a reply answers the open wait and reopens a
     resolved conversation."""
-    found = _find_sent(connection, author.sender_key, client_id)
-    if found:
-        return found
-    row = connection.execute(_LOCK_CONVERSATION, {"conversation_id": conversation_id}).first()
+    keys = {
+        "conversation_id": conversation_id,
+        "sender_key": author.sender_key,
+        "client_id": client_id,
+    }
+    row = connection.execute(_LOCK_CONVERSATION_AND_SENT, keys).first()
+    if row is not None and row.sent_id is not None:
+        return _find_sent(connection, author.sender_key, client_id) or _gone()
     if row is None:
+        found = _find_sent(connection, author.sender_key, client_id)
+        if found:
+            return found
         raise NotFound("conversation_not_found", "no such conversation")
     now = utcnow()
-    before = dict(row._mapping)
+    before = _conversation_of(row)
     conversation = dict(before)
     if conversation["status"] == RESOLVED and not internal:
         conversation["status"] = next_status(RESOLVED, "reopen")
@@ -320,11 +371,12 @@ def _store_agent_message(
             conversation["assignee_id"] = author.id
     _save(connection, conversation, before, message)
     # The agents' conversation view names the visitor: load it only when one is sent.
-    visitor = (
-        connection.execute(_VISITOR, {"visitor_id": conversation["visitor_id"]}).first()
-        if answered
-        else None
-    )
+    visitor = None
+    if answered:
+        visitor_row = connection.execute(
+            _VISITOR, {"visitor_id": conversation["visitor_id"]}
+        ).first()
+        visitor = Visitor.model_construct(**visitor_row._mapping) if visitor_row else None
     return _posted(conversation, message, visitor, wait_changed=answered)
 
 
@@ -348,9 +400,10 @@ def _start_conversation(
     found = _find_sent(connection, author.sender_key, client_id)
     if found:
         return found
-    visitor = connection.execute(_LOCK_VISITOR, {"visitor_id": visitor_id}).first()
-    if visitor is None:
+    visitor_row = connection.execute(_LOCK_VISITOR, {"visitor_id": visitor_id}).first()
+    if visitor_row is None:
         return _Refused("visitor_not_found")
+    visitor = Visitor.model_construct(**visitor_row._mapping)
     if visit is not None and (visitor.is_bot or visitor.visits != visit):
         return _Refused("not_this_visit")
     if connection.execute(_OPEN_CONVERSATION, {"visitor_id": visitor_id}).first() is not None:

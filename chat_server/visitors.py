@@ -22,24 +22,36 @@ would otherwise add the same page to the journey again:
   shows the same URL (opened at most :data:`FOLD_SECONDS` before: the server
   learnt of a dead connection only after the client had reconnected), the two
   page views are folded into one.
+
+The commands a socket sends all the time (``hello``, ``page.view``, visibility,
+closing) are each one plain function over a Core connection, run by
+:meth:`Database.write <chat_server.db.Database.write>`: no ORM, statements built
+once, and the rows a command loaded reused for the ``visitor.updated`` it leads
+to (:class:`Journey`) instead of reading them again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
-from typing import Any
+from functools import partial
+from operator import attrgetter
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import Connection, Integer, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chat_server import conversations
 from chat_server.bus import AGENTS_TOPIC, Event
 from chat_server.errors import DomainError, NotFound
 from chat_server.models import (
     Conversation,
+    ConversationStatus,
     IpMode,
     Message,
     PageView,
@@ -47,6 +59,7 @@ from chat_server.models import (
     Site,
     Visitor,
     Wait,
+    new_id,
     utcnow,
 )
 from chat_server.protocol import dump
@@ -64,6 +77,81 @@ RECENT_PAGES = 50
 RESUME_SECONDS = 10.0
 FOLD_SECONDS = 60.0
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+#: Tokens of visitors seen lately (per process), so that a returning visitor's
+#: ``hello`` need not look its id up first.
+KNOWN_TOKENS = 16384
+
+Locate = Callable[[str | None], dict[str, Any] | None]
+
+
+# -- rows as the commands load and change them ------------------------------------------
+
+
+@dataclass(slots=True)
+class VisitorRecord:
+    """A visitor's row (the fields of :class:`~chat_server.models.Visitor`)."""
+
+    id: str
+    site_id: str
+    token: str
+    name: str | None
+    email: str | None
+    first_seen_at: datetime
+    last_seen_at: datetime
+    visits: int
+    ip: str | None
+    geo: dict[str, Any] | None
+    user_agent: dict[str, Any] | None
+    is_bot: bool
+    campaign: dict[str, str] | None
+    dwell_closed_seconds: float
+
+
+@dataclass(slots=True)
+class PageRecord:
+    """A page view's row (the fields of :class:`~chat_server.models.PageView`)."""
+
+    id: str
+    visitor_id: str
+    url: str
+    title: str | None
+    referrer: str | None
+    entered_at: datetime
+    left_at: datetime | None
+    dwell_seconds: float
+    visible_since: datetime | None
+
+
+class KeywordRecord(NamedTuple):
+    keyword: str
+    source: str
+    at: datetime
+
+
+@dataclass(slots=True)
+class Journey:
+    """What ``visitor.updated`` is made of, as committed: the visitor's row, its pages
+    in the order they were entered (the latest ones, and every open one, whose running
+    time counts in ``time_on_site_seconds``) and its search words."""
+
+    visitor: VisitorRecord
+    pages: list[PageRecord]
+    keywords: list[KeywordRecord]
+
+    def view(self, online: bool, now: datetime, page_limit: int | None) -> dict[str, Any]:
+        # Pages of an offline visitor still open are orphans of a dead process: their
+        # clock stopped when the visitor was last seen.
+        as_of = now if online else min(now, self.visitor.last_seen_at)
+        view = visitor_view(
+            cast(Visitor, self.visitor),
+            cast(list[PageView], self.pages),
+            cast(list[SearchKeyword], self.keywords),
+            online,
+            as_of,
+        )
+        if page_limit is not None:
+            view["pages"] = view["pages"][-page_limit:]
+        return view
 
 
 @dataclass
@@ -73,6 +161,105 @@ class Arrival:
     conversation: Conversation | None
     new_visit: bool
     resumed: bool
+    #: For ``visitor.updated``; None for a bot (agents never hear of bots).
+    journey: Journey | None = None
+
+
+@dataclass(slots=True)
+class Entered:
+    page_view_id: str
+    #: For ``visitor.updated``; None for a bot (agents never hear of bots).
+    journey: Journey | None
+
+
+# -- statements, built once ----------------------------------------------------------------
+
+VISITOR = Visitor.__table__
+PAGE = PageView.__table__
+KEYWORD = SearchKeyword.__table__
+CONVERSATION = Conversation.__table__
+
+_VISITOR_FIELDS = tuple(f.name for f in fields(VisitorRecord))
+_PAGE_FIELDS = tuple(f.name for f in fields(PageRecord))
+
+_VISITOR_BY_ID = select(*(VISITOR.c[name] for name in _VISITOR_FIELDS)).where(
+    VISITOR.c.id == bindparam("visitor_id")
+)
+# Locking the visitor orders the commands of its tabs (on several processes too).
+_LOCK_VISITOR = _VISITOR_BY_ID.with_for_update(key_share=True)
+_VISITOR_ID_BY_TOKEN = select(VISITOR.c.id).where(
+    VISITOR.c.token == bindparam("token"), VISITOR.c.site_id == bindparam("site_id")
+)
+_INSERT_VISITOR = insert(VISITOR)
+_UPDATE_VISITOR = update(VISITOR).where(VISITOR.c.id == bindparam("b_id"))
+
+_SELECT_PAGE = select(*(PAGE.c[name] for name in _PAGE_FIELDS))
+_PAGE_BY_ID = _SELECT_PAGE.where(PAGE.c.id == bindparam("page_id"))
+_OPEN_PAGES = _SELECT_PAGE.where(
+    PAGE.c.visitor_id == bindparam("visitor_id"), PAGE.c.left_at.is_(None)
+).order_by(PAGE.c.entered_at)
+_VISIBLE_PAGE = (
+    select(PAGE.c.id)
+    .where(
+        PAGE.c.visitor_id == bindparam("visitor_id"),
+        PAGE.c.left_at.is_(None),
+        PAGE.c.visible_since.is_not(None),
+    )
+    .limit(1)
+)
+_LAST_LEFT_PAGE = (
+    _SELECT_PAGE.where(PAGE.c.visitor_id == bindparam("visitor_id"), PAGE.c.left_at.is_not(None))
+    .order_by(PAGE.c.left_at.desc())
+    .limit(1)
+)
+_SUCCESSOR = (
+    _SELECT_PAGE.where(
+        PAGE.c.visitor_id == bindparam("visitor_id"),
+        PAGE.c.url == bindparam("url"),
+        PAGE.c.left_at.is_(None),
+        PAGE.c.id != bindparam("page_id"),
+        PAGE.c.entered_at >= bindparam("entered_at"),
+        PAGE.c.entered_at >= bindparam("fold_since"),
+    )
+    .order_by(PAGE.c.entered_at)
+    .limit(1)
+)
+_ALL_PAGES = _SELECT_PAGE.where(PAGE.c.visitor_id == bindparam("visitor_id")).order_by(
+    PAGE.c.entered_at
+)
+_LATEST_PAGE_IDS = (
+    select(PAGE.c.id)
+    .where(PAGE.c.visitor_id == bindparam("visitor_id"))
+    .order_by(PAGE.c.entered_at.desc())
+    .limit(bindparam("page_limit", type_=Integer))
+)
+_RECENT_PAGES = _SELECT_PAGE.where(
+    PAGE.c.visitor_id == bindparam("visitor_id"),
+    or_(PAGE.c.left_at.is_(None), PAGE.c.id.in_(_LATEST_PAGE_IDS)),
+).order_by(PAGE.c.entered_at)
+_INSERT_PAGE = insert(PAGE)
+_UPDATE_PAGE = update(PAGE).where(PAGE.c.id == bindparam("b_id"))
+_DELETE_PAGE = delete(PAGE).where(PAGE.c.id == bindparam("b_id"))
+
+_KEYWORDS = (
+    select(KEYWORD.c.keyword, KEYWORD.c.source, KEYWORD.c.at)
+    .where(KEYWORD.c.visitor_id == bindparam("visitor_id"))
+    .order_by(KEYWORD.c.at)
+)
+_INSERT_KEYWORD = insert(KEYWORD)
+
+_OPEN_CONVERSATION = (
+    select(CONVERSATION)
+    .where(
+        CONVERSATION.c.visitor_id == bindparam("visitor_id"),
+        CONVERSATION.c.status == ConversationStatus.open.value,
+    )
+    .order_by(CONVERSATION.c.created_at.desc())
+    .limit(1)
+)
+
+
+# -- small rules ---------------------------------------------------------------------------
 
 
 def _new_token() -> str:
@@ -92,26 +279,173 @@ def _same_page(a: str, b: str) -> bool:
     return a.partition("#")[0] == b.partition("#")[0]
 
 
-def _idle(visitor: Visitor, now: datetime, timeout: timedelta) -> bool:
+def _idle(visitor: VisitorRecord, now: datetime, timeout: timedelta) -> bool:
     return now - visitor.last_seen_at > timeout
 
 
-async def _has_visible_page(session: AsyncSession, visitor_id: str) -> bool:
-    found = await session.execute(
-        select(PageView.id)
-        .where(
-            PageView.visitor_id == visitor_id,
-            PageView.left_at.is_(None),
-            PageView.visible_since.is_not(None),
-        )
-        .limit(1)
-    )
-    return found.first() is not None
+def _dwell(page: PageRecord, now: datetime) -> float:
+    return running_dwell(cast(PageView, page), now)
 
 
-def _begin_visit(visitor: Visitor) -> None:
+def _begin_visit(visitor: VisitorRecord) -> None:
     visitor.visits += 1
     visitor.campaign = None
+
+
+def _close_page(visitor: VisitorRecord, page: PageRecord, now: datetime) -> None:
+    page.dwell_seconds = _dwell(page, now)
+    page.visible_since = None
+    page.left_at = now
+    visitor.dwell_closed_seconds += page.dwell_seconds
+
+
+_known_tokens: OrderedDict[tuple[str, str], str] = OrderedDict()
+
+
+def _remember_token(site_id: str, token: str, visitor_id: str) -> None:
+    key = (site_id, token)
+    _known_tokens[key] = visitor_id
+    _known_tokens.move_to_end(key)
+    if len(_known_tokens) > KNOWN_TOKENS:
+        _known_tokens.popitem(last=False)
+
+
+# -- reading and writing rows --------------------------------------------------------------
+
+
+def _update_visitor(connection: Connection, visitor: VisitorRecord, *columns: str) -> None:
+    params: dict[str, Any] = {name: getattr(visitor, name) for name in columns}
+    params["b_id"] = visitor.id
+    connection.execute(_UPDATE_VISITOR, params)
+
+
+def _update_page(connection: Connection, page: PageRecord, *columns: str) -> None:
+    params: dict[str, Any] = {name: getattr(page, name) for name in columns}
+    params["b_id"] = page.id
+    connection.execute(_UPDATE_PAGE, params)
+
+
+def _lock_visitor(connection: Connection, visitor_id: str) -> VisitorRecord | None:
+    row = connection.execute(_LOCK_VISITOR, {"visitor_id": visitor_id}).first()
+    return VisitorRecord(*row) if row is not None else None
+
+
+def _page(connection: Connection, page_view_id: str) -> PageRecord | None:
+    row = connection.execute(_PAGE_BY_ID, {"page_id": page_view_id}).first()
+    return PageRecord(*row) if row is not None else None
+
+
+def _pages(connection: Connection, visitor_id: str, page_limit: int | None) -> list[PageRecord]:
+    """The visitor's pages by entry: all, or the latest ``page_limit`` and every open one."""
+    if page_limit is None:
+        rows = connection.execute(_ALL_PAGES, {"visitor_id": visitor_id})
+    else:
+        rows = connection.execute(
+            _RECENT_PAGES, {"visitor_id": visitor_id, "page_limit": page_limit}
+        )
+    return [PageRecord(*row) for row in rows]
+
+
+def _keywords(connection: Connection, visitor_id: str) -> list[KeywordRecord]:
+    rows = connection.execute(_KEYWORDS, {"visitor_id": visitor_id})
+    return [KeywordRecord(*row) for row in rows]
+
+
+def _load_journey(
+    connection: Connection, visitor_id: str, page_limit: int | None
+) -> Journey | None:
+    row = connection.execute(_VISITOR_BY_ID, {"visitor_id": visitor_id}).first()
+    if row is None:
+        return None
+    return Journey(
+        VisitorRecord(*row),
+        _pages(connection, visitor_id, page_limit),
+        _keywords(connection, visitor_id),
+    )
+
+
+def _has_visible_page(
+    connection: Connection, visitor_id: str, pages: list[PageRecord] | None
+) -> bool:
+    """Whether an open page of the visitor is visible; ``pages``, when given, hold every
+    open page of the visitor."""
+    if pages is not None:
+        return any(p.left_at is None and p.visible_since is not None for p in pages)
+    return connection.execute(_VISIBLE_PAGE, {"visitor_id": visitor_id}).first() is not None
+
+
+def _latest(pages: list[PageRecord]) -> list[PageRecord]:
+    """``pages`` by entry, keeping the latest :data:`RECENT_PAGES` and every open one."""
+    pages.sort(key=attrgetter("entered_at"))
+    cut = len(pages) - RECENT_PAGES
+    if cut <= 0:
+        return pages
+    return [page for i, page in enumerate(pages) if i >= cut or page.left_at is None]
+
+
+def _record_page_view(
+    connection: Connection,
+    search_params: Sequence[str],
+    visitor: VisitorRecord,
+    url: str,
+    title: str | None,
+    referrer: str | None,
+    now: datetime,
+    keywords: list[KeywordRecord] | None,
+) -> PageRecord:
+    """Insert the page view and the search words it brings (see also :func:`_set_campaign`).
+
+    ``keywords``, when given, are the visitor's search words, which the new ones join.
+    """
+    page = PageRecord(new_id(), visitor.id, url, title, referrer or None, now, None, 0.0, now)
+    connection.execute(_INSERT_PAGE, {name: getattr(page, name) for name in _PAGE_FIELDS})
+    found = extract_keywords(url, referrer, search_params)
+    if found:
+        if keywords is None:
+            known = {(row.keyword, row.source) for row in _keywords(connection, visitor.id)}
+        else:
+            known = {(k.keyword, k.source) for k in keywords}
+        new = [k for k in found if (k.keyword, k.source) not in known]
+        if new:
+            connection.execute(
+                _INSERT_KEYWORD,
+                [
+                    {
+                        "id": new_id(),
+                        "visitor_id": visitor.id,
+                        "keyword": k.keyword,
+                        "source": k.source,
+                        "at": now,
+                    }
+                    for k in new
+                ],
+            )
+            if keywords is not None:
+                keywords.extend(KeywordRecord(k.keyword, k.source, now) for k in new)
+                keywords.sort(key=attrgetter("at"))
+    return page
+
+
+def _set_campaign(visitor: VisitorRecord, url: str) -> bool:
+    """The page's ``utm_*`` parameters are the visit's campaign; whether there were any
+    (the caller saves the visitor)."""
+    campaign = extract_campaign(url)
+    if campaign:
+        visitor.campaign = campaign
+    return bool(campaign)
+
+
+# -- hello ---------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Arrived:
+    visitor: VisitorRecord
+    page_view_id: str
+    conversation: Conversation | None
+    new_visit: bool
+    resumed: bool
+    journey: Journey | None
 
 
 async def arrive(
@@ -127,115 +461,301 @@ async def arrive(
     """Identify the visitor (a new one for an unknown token), count its socket as
     connected, and record the page view (or resume the one it reconnects to).
 
-    The socket is counted inside the transaction that holds the visitor's row, so
-    that two tabs arriving together agree on which page views are orphans.
+    The tabs of one visitor arriving together are counted and recorded one after
+    the other, so that they agree on which page views are orphans.
     """
-    now = utcnow()
-    timeout = timedelta(seconds=rt.settings.visit_timeout_seconds)
-    connected: str | None = None
+    agent = parse_user_agent(user_agent)
+    key = (site.id, token or "")
+    visitor_id = _known_tokens.get(key) if token else None
+    looked_up = False
+    while True:
+        if token and visitor_id is None and not looked_up:
+            looked_up = True
+            visitor_id = await rt.db.read(
+                partial(_visitor_id_by_token, site_id=site.id, token=token)
+            )
+        arrival = await _arrive_as(rt, site, token, visitor_id, url, title, referrer, ip, agent)
+        if arrival is not None:
+            _remember_token(site.id, arrival.visitor.token, arrival.visitor.id)
+            return arrival
+        # The visitor is gone (erased) or the remembered id was stale: look the token up
+        # again, and if it is gone since, the token is an unknown one.
+        _known_tokens.pop(key, None)
+        if looked_up:
+            token = None
+        visitor_id = None
+
+
+def _visitor_id_by_token(connection: Connection, site_id: str, token: str) -> str | None:
+    return connection.execute(
+        _VISITOR_ID_BY_TOKEN, {"token": token, "site_id": site_id}
+    ).scalar_one_or_none()
+
+
+async def _arrive_as(
+    rt: Runtime,
+    site: Site,
+    token: str | None,
+    visitor_id: str | None,
+    url: str,
+    title: str | None,
+    referrer: str | None,
+    ip: str | None,
+    agent: dict[str, Any] | None,
+) -> Arrival | None:
+    """:func:`arrive` as the visitor ``visitor_id`` (a new one for None); None if that
+    visitor no longer has this token."""
+    counted = visitor_id or new_id()
+    write = partial(
+        _arrive,
+        site_id=site.id,
+        search_params=site.search_params or DEFAULT_SITE_SEARCH_PARAMS,
+        ip_kept=stored_ip(site, ip),
+        visitor_id=counted,
+        known=visitor_id is not None,
+        token=token,
+        url=url,
+        title=title,
+        referrer=referrer,
+        ip=ip,
+        locate=rt.geo.locate if rt.geo is not None else None,
+        agent=agent,
+        timeout=timedelta(seconds=rt.settings.visit_timeout_seconds),
+    )
+    if rt.settings.is_sqlite:
+        arrived = await _arrive_in_turn(rt, counted, write)
+    else:
+        arrived = await _arrive_locked(rt, counted, visitor_id is not None, token, site.id, write)
+    if arrived is None:
+        return None
+    visitor = Visitor.model_construct(
+        **{name: getattr(arrived.visitor, name) for name in _VISITOR_FIELDS}
+    )
+    return Arrival(
+        visitor,
+        arrived.page_view_id,
+        arrived.conversation,
+        arrived.new_visit,
+        arrived.resumed,
+        arrived.journey,
+    )
+
+
+class _Turns:
+    """One at a time per key, in this process."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, list[int]]] = {}
+
+    @asynccontextmanager
+    async def of(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.setdefault(key, (asyncio.Lock(), [0]))
+        users[0] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self._locks[key]
+
+
+_arrivals = _Turns()
+
+
+async def _arrive_in_turn(
+    rt: Runtime, visitor_id: str, write: Callable[..., _Arrived | None]
+) -> _Arrived | None:
+    """Count the socket, then record the arrival, one arrival of the visitor at a time:
+    SQLite has one process, so this orders the tabs arriving together as the row lock
+    does on PostgreSQL (:func:`_arrive_locked`)."""
+    async with _arrivals.of(visitor_id):
+        was_online = not await rt.presence.visitor_connected(visitor_id)
+        try:
+            arrived = await rt.db.write(partial(write, was_online=was_online, now=utcnow()))
+        except BaseException:
+            await rt.presence.visitor_disconnected(visitor_id)
+            raise
+        if arrived is None:
+            await rt.presence.visitor_disconnected(visitor_id)
+        return arrived
+
+
+async def _arrive_locked(
+    rt: Runtime,
+    visitor_id: str,
+    known: bool,
+    token: str | None,
+    site_id: str,
+    write: Callable[..., _Arrived | None],
+) -> _Arrived | None:
+    """Count the socket while the transaction that records the arrival holds the
+    visitor's row, so that tabs arriving together on several processes agree on which
+    page views are orphans: each is counted after the one before it committed."""
+    counted = False
     try:
         async with rt.db.writing() as session:
-            visitor = None
-            if token:
-                visitor = (
-                    await session.execute(
-                        select(Visitor)
-                        .where(Visitor.token == token, Visitor.site_id == site.id)
-                        .with_for_update(key_share=True)
-                    )
-                ).scalar_one_or_none()
-            known = visitor is not None
-            if visitor is None:
-                visitor = Visitor(
-                    site_id=site.id,
-                    token=_new_token(),
-                    first_seen_at=now,
-                    last_seen_at=now,
-                    visits=1,
-                )
-                session.add(visitor)
-            was_online = not await rt.presence.visitor_connected(visitor.id)
-            connected = visitor.id
-            resumed: PageView | None = None
-            new_visit = not known
-            if known:
-                open_pages = list(
-                    (
-                        await session.execute(
-                            select(PageView)
-                            .where(PageView.visitor_id == visitor.id, PageView.left_at.is_(None))
-                            .order_by(PageView.entered_at)
-                        )
-                    ).scalars()
-                )
-                if was_online:
-                    active = any(p.visible_since is not None for p in open_pages)
-                    new_visit = not active and _idle(visitor, now, timeout)
-                else:
-                    new_visit = _idle(visitor, now, timeout)
-                    resumed = _settle_orphans(visitor, open_pages, url, new_visit, now)
-                if new_visit:
-                    _begin_visit(visitor)
-                elif resumed is None:
-                    resumed = await _reopen_left_page(session, visitor, url, now)
-            if new_visit or visitor.geo is None:
-                # Locate once per visit, then keep only what the site's privacy setting allows.
-                visitor.geo = rt.geo.locate(ip) if rt.geo is not None else None
-                visitor.ip = stored_ip(site, ip)
-            parsed = parse_user_agent(user_agent)
-            visitor.user_agent = parsed
-            visitor.is_bot = bool(parsed and parsed.get("is_bot"))
-            visitor.last_seen_at = now
-            await session.flush()
-            if resumed is not None:
-                if title:
-                    resumed.title = title
-                page_view_id = resumed.id
-            else:
-                page_view_id = await _record_page_view(
-                    session, site, visitor, url, title, referrer, now
-                )
-            conversation = await conversations.open_conversation_of(session, visitor.id)
+            connection = await session.connection()
+            if known and not await connection.run_sync(
+                partial(_holds_token, visitor_id=visitor_id, token=token, site_id=site_id)
+            ):
+                return None
+            was_online = not await rt.presence.visitor_connected(visitor_id)
+            counted = True
+            arrived = await connection.run_sync(partial(write, was_online=was_online, now=utcnow()))
+            if arrived is None:
+                raise RuntimeError("the visitor's row changed under its lock")
+            return arrived
     except BaseException:
-        if connected is not None:
-            await rt.presence.visitor_disconnected(connected)
+        if counted:
+            await rt.presence.visitor_disconnected(visitor_id)
         raise
-    return Arrival(visitor, page_view_id, conversation, new_visit, resumed is not None)
+
+
+def _holds_token(connection: Connection, visitor_id: str, token: str | None, site_id: str) -> bool:
+    visitor = _lock_visitor(connection, visitor_id)
+    return visitor is not None and visitor.token == token and visitor.site_id == site_id
+
+
+def _arrive(
+    connection: Connection,
+    *,
+    site_id: str,
+    search_params: Sequence[str],
+    ip_kept: str | None,
+    visitor_id: str,
+    known: bool,
+    token: str | None,
+    url: str,
+    title: str | None,
+    referrer: str | None,
+    ip: str | None,
+    locate: Locate | None,
+    agent: dict[str, Any] | None,
+    was_online: bool,
+    now: datetime,
+    timeout: timedelta,
+) -> _Arrived | None:
+    """The write of :func:`arrive`; None if the known visitor no longer has ``token``.
+
+    ``was_online``: whether another socket of the visitor was counted when this one
+    was; without one, its open page views are orphans.
+    """
+    visitor: VisitorRecord | None
+    if known:
+        visitor = _lock_visitor(connection, visitor_id)
+        if visitor is None or visitor.token != token or visitor.site_id != site_id:
+            return None
+    else:
+        visitor = VisitorRecord(
+            visitor_id, site_id, _new_token(), None, None, now, now, 1, None, None, None, False,
+            None, 0.0,
+        )  # fmt: skip
+    resumed: PageRecord | None = None
+    new_visit = not known
+    if known:
+        open_pages = [
+            PageRecord(*row) for row in connection.execute(_OPEN_PAGES, {"visitor_id": visitor.id})
+        ]
+        if was_online:
+            active = any(p.visible_since is not None for p in open_pages)
+            new_visit = not active and _idle(visitor, now, timeout)
+        else:
+            new_visit = _idle(visitor, now, timeout)
+            resumed = _settle_orphans(connection, visitor, open_pages, url, new_visit, now)
+        if new_visit:
+            _begin_visit(visitor)
+        elif resumed is None:
+            resumed = _reopen_left_page(connection, visitor, url, now)
+    if new_visit or visitor.geo is None:
+        # Locate once per visit, then keep only what the site's privacy setting allows.
+        visitor.geo = locate(ip) if locate is not None else None
+        visitor.ip = ip_kept
+    visitor.user_agent = agent
+    visitor.is_bot = bool(agent and agent.get("is_bot"))
+    visitor.last_seen_at = now
+    if resumed is not None:
+        if title:
+            resumed.title = title
+        _update_page(connection, resumed, "title", "left_at", "visible_since")
+        _save_arrived(connection, visitor, known)
+        page_view_id = resumed.id
+    else:
+        _set_campaign(visitor, url)
+        _save_arrived(connection, visitor, known)  # before a new visitor's page view refers to it
+        page = _record_page_view(
+            connection, search_params, visitor, url, title, referrer, now, None
+        )
+        page_view_id = page.id
+    found = connection.execute(_OPEN_CONVERSATION, {"visitor_id": visitor.id}).first()
+    conversation = Conversation.model_construct(**found._mapping) if found is not None else None
+    journey = None
+    if not visitor.is_bot:
+        journey = Journey(
+            visitor,
+            _pages(connection, visitor.id, RECENT_PAGES),
+            _keywords(connection, visitor.id),
+        )
+    return _Arrived(visitor, page_view_id, conversation, new_visit, resumed is not None, journey)
+
+
+def _save_arrived(connection: Connection, visitor: VisitorRecord, known: bool) -> None:
+    if not known:
+        connection.execute(
+            _INSERT_VISITOR, {name: getattr(visitor, name) for name in _VISITOR_FIELDS}
+        )
+        return
+    _update_visitor(
+        connection,
+        visitor,
+        "visits",
+        "campaign",
+        "geo",
+        "ip",
+        "user_agent",
+        "is_bot",
+        "last_seen_at",
+        "dwell_closed_seconds",
+    )
 
 
 def _settle_orphans(
-    visitor: Visitor, orphans: list[PageView], url: str, new_visit: bool, now: datetime
-) -> PageView | None:
+    connection: Connection,
+    visitor: VisitorRecord,
+    orphans: list[PageRecord],
+    url: str,
+    new_visit: bool,
+    now: datetime,
+) -> PageRecord | None:
     """Page views left open by a socket that died with its process: the one showing
-    ``url`` is resumed (same visit only), the others end when the visitor was last seen."""
+    ``url`` is resumed (same visit only; the caller saves it), the others end when the
+    visitor was last seen."""
     resumed = None
     for page in reversed(orphans):
         if resumed is None and not new_visit and _same_page(page.url, url):
             resumed = page
             continue
         left = max(visitor.last_seen_at, page.entered_at)
-        page.dwell_seconds = running_dwell(page, left)
+        page.dwell_seconds = _dwell(page, left)
         page.visible_since = None
         page.left_at = left
         visitor.dwell_closed_seconds += page.dwell_seconds
+        _update_page(connection, page, "dwell_seconds", "visible_since", "left_at")
     if resumed is not None and resumed.visible_since is None:
         resumed.visible_since = now
     return resumed
 
 
-async def _reopen_left_page(
-    session: AsyncSession, visitor: Visitor, url: str, now: datetime
-) -> PageView | None:
-    """The page this visitor left last, if it is ``url`` and was left moments ago."""
-    last = (
-        await session.execute(
-            select(PageView)
-            .where(PageView.visitor_id == visitor.id, PageView.left_at.is_not(None))
-            .order_by(PageView.left_at.desc())
-            .limit(1)
-        )
-    ).scalar_one_or_none()
-    if last is None or last.left_at is None or not _same_page(last.url, url):
+def _reopen_left_page(
+    connection: Connection, visitor: VisitorRecord, url: str, now: datetime
+) -> PageRecord | None:
+    """The page this visitor left last, if it is ``url`` and was left moments ago (the
+    caller saves it)."""
+    row = connection.execute(_LAST_LEFT_PAGE, {"visitor_id": visitor.id}).first()
+    if row is None:
+        return None
+    last = PageRecord(*row)
+    if last.left_at is None or not _same_page(last.url, url):
         return None
     if (now - last.left_at).total_seconds() > RESUME_SECONDS:
         return None
@@ -245,51 +765,32 @@ async def _reopen_left_page(
     return last
 
 
-async def _record_page_view(
-    session: AsyncSession,
+# -- page.view -----------------------------------------------------------------------------
+
+
+async def enter_page(
+    rt: Runtime,
     site: Site,
-    visitor: Visitor,
+    visitor_id: str,
+    previous_page_view_id: str | None,
     url: str,
     title: str | None,
     referrer: str | None,
-    now: datetime,
-) -> str:
-    page = PageView(
-        visitor_id=visitor.id,
-        url=url,
-        title=title,
-        referrer=referrer or None,
-        entered_at=now,
-        visible_since=now,
-    )
-    session.add(page)
-    params = site.search_params or DEFAULT_SITE_SEARCH_PARAMS
-    found = extract_keywords(url, referrer, params)
-    if found:
-        known = set(
-            (
-                await session.execute(
-                    select(SearchKeyword.keyword, SearchKeyword.source).where(
-                        SearchKeyword.visitor_id == visitor.id
-                    )
-                )
-            ).tuples()
+) -> Entered:
+    """A page view in the same tab: the previous page is left, the new one entered."""
+    return await rt.db.write(
+        partial(
+            _enter_page,
+            search_params=site.search_params or DEFAULT_SITE_SEARCH_PARAMS,
+            visitor_id=visitor_id,
+            previous_page_view_id=previous_page_view_id,
+            url=url,
+            title=title,
+            referrer=referrer,
+            now=utcnow(),
+            timeout=timedelta(seconds=rt.settings.visit_timeout_seconds),
         )
-        for keyword in found:
-            if (keyword.keyword, keyword.source) not in known:
-                session.add(
-                    SearchKeyword(
-                        visitor_id=visitor.id,
-                        keyword=keyword.keyword,
-                        source=keyword.source,
-                        at=now,
-                    )
-                )
-    campaign = extract_campaign(url)
-    if campaign:
-        visitor.campaign = campaign
-    await session.flush()
-    return page.id
+    )
 
 
 async def view_page(
@@ -301,90 +802,145 @@ async def view_page(
     title: str | None,
     referrer: str | None,
 ) -> str:
-    """A page view in the same tab: the previous page is left, the new one entered."""
-    now = utcnow()
-    timeout = timedelta(seconds=rt.settings.visit_timeout_seconds)
-    async with rt.db.writing() as session:
-        visitor = await session.get(Visitor, visitor_id)
-        if visitor is None:
-            raise NotFound("visitor_not_found", "this visitor no longer exists")
-        previous = (
-            await session.get(PageView, previous_page_view_id) if previous_page_view_id else None
-        )
-        watching = (
-            previous is not None and previous.left_at is None and previous.visible_since is not None
-        )
-        if (
-            not watching
-            and _idle(visitor, now, timeout)
-            and not await _has_visible_page(session, visitor.id)
-        ):
-            _begin_visit(visitor)
-        if previous is not None:
-            _close_page(visitor, previous, now)
-        visitor.last_seen_at = now
-        return await _record_page_view(session, site, visitor, url, title, referrer, now)
+    """:func:`enter_page`, for callers that only want the new page view's id."""
+    entered = await enter_page(rt, site, visitor_id, previous_page_view_id, url, title, referrer)
+    return entered.page_view_id
 
 
-def _close_page(visitor: Visitor, page: PageView, now: datetime) -> None:
-    if page.left_at is not None:
-        return
-    page.dwell_seconds = running_dwell(page, now)
-    page.visible_since = None
-    page.left_at = now
-    visitor.dwell_closed_seconds += page.dwell_seconds
+def _enter_page(
+    connection: Connection,
+    *,
+    search_params: Sequence[str],
+    visitor_id: str,
+    previous_page_view_id: str | None,
+    url: str,
+    title: str | None,
+    referrer: str | None,
+    now: datetime,
+    timeout: timedelta,
+) -> Entered:
+    """The write of :func:`enter_page`. The pages it loads (every open one among them)
+    answer its questions and, changed as it changes them, make the journey."""
+    visitor = _lock_visitor(connection, visitor_id)
+    if visitor is None:
+        raise NotFound("visitor_not_found", "this visitor no longer exists")
+    pages = None if visitor.is_bot else _pages(connection, visitor_id, RECENT_PAGES)
+    previous = None
+    if previous_page_view_id:
+        if pages is not None:
+            previous = next((p for p in reversed(pages) if p.id == previous_page_view_id), None)
+        if previous is None:
+            previous = _page(connection, previous_page_view_id)
+    changed = ["last_seen_at"]
+    watching = (
+        previous is not None and previous.left_at is None and previous.visible_since is not None
+    )
+    if (
+        not watching
+        and _idle(visitor, now, timeout)
+        and not _has_visible_page(connection, visitor_id, pages)
+    ):
+        _begin_visit(visitor)
+        changed += ("visits", "campaign")
+    if previous is not None and previous.left_at is None:
+        _close_page(visitor, previous, now)
+        _update_page(connection, previous, "dwell_seconds", "visible_since", "left_at")
+        changed.append("dwell_closed_seconds")
+    visitor.last_seen_at = now
+    keywords = None if pages is None else _keywords(connection, visitor_id)
+    page = _record_page_view(
+        connection, search_params, visitor, url, title, referrer, now, keywords
+    )
+    if _set_campaign(visitor, url) and "campaign" not in changed:
+        changed.append("campaign")
+    _update_visitor(connection, visitor, *changed)
+    if pages is None or keywords is None:
+        return Entered(page.id, None)
+    pages.append(page)
+    return Entered(page.id, Journey(visitor, _latest(pages), keywords))
+
+
+# -- visibility and leaving ----------------------------------------------------------------
 
 
 async def set_visibility(rt: Runtime, visitor_id: str, page_view_id: str, visible: bool) -> None:
-    now = utcnow()
-    timeout = timedelta(seconds=rt.settings.visit_timeout_seconds)
-    async with rt.db.writing() as session:
-        page = await session.get(PageView, page_view_id)
-        visitor = await session.get(Visitor, visitor_id)
-        if page is None or page.left_at is not None or visitor is None:
-            return
-        if visible and page.visible_since is None:
-            if _idle(visitor, now, timeout) and not await _has_visible_page(session, visitor_id):
-                _begin_visit(visitor)  # back after a long while in another tab or app
-            page.visible_since = now
-        elif not visible and page.visible_since is not None:
-            page.dwell_seconds = running_dwell(page, now)
-            page.visible_since = None
-        visitor.last_seen_at = now
+    await rt.db.write(
+        partial(
+            _set_visibility,
+            visitor_id=visitor_id,
+            page_view_id=page_view_id,
+            visible=visible,
+            now=utcnow(),
+            timeout=timedelta(seconds=rt.settings.visit_timeout_seconds),
+        )
+    )
+
+
+def _set_visibility(
+    connection: Connection,
+    *,
+    visitor_id: str,
+    page_view_id: str,
+    visible: bool,
+    now: datetime,
+    timeout: timedelta,
+) -> None:
+    visitor = _lock_visitor(connection, visitor_id)
+    page = _page(connection, page_view_id)
+    if page is None or page.left_at is not None or visitor is None:
+        return
+    changed = ["last_seen_at"]
+    if visible and page.visible_since is None:
+        if _idle(visitor, now, timeout) and not _has_visible_page(connection, visitor_id, None):
+            _begin_visit(visitor)  # back after a long while in another tab or app
+            changed += ("visits", "campaign")
+        page.visible_since = now
+        _update_page(connection, page, "visible_since")
+    elif not visible and page.visible_since is not None:
+        page.dwell_seconds = _dwell(page, now)
+        page.visible_since = None
+        _update_page(connection, page, "dwell_seconds", "visible_since")
+    visitor.last_seen_at = now
+    _update_visitor(connection, visitor, *changed)
 
 
 async def leave(rt: Runtime, visitor_id: str, page_view_id: str | None) -> None:
     """The socket of one tab closed: its page is left, and the visitor was last seen now."""
-    now = utcnow()
-    async with rt.db.writing() as session:
-        visitor = await session.get(Visitor, visitor_id)
-        if visitor is None:
-            return
-        page = await session.get(PageView, page_view_id) if page_view_id else None
-        if page is not None and page.left_at is None:
-            successor = (
-                await session.execute(
-                    select(PageView)
-                    .where(
-                        PageView.visitor_id == visitor_id,
-                        PageView.url == page.url,
-                        PageView.left_at.is_(None),
-                        PageView.id != page.id,
-                        PageView.entered_at >= page.entered_at,
-                        PageView.entered_at >= now - timedelta(seconds=FOLD_SECONDS),
-                    )
-                    .order_by(PageView.entered_at)
-                    .limit(1)
-                )
-            ).scalar_one_or_none()
-            if successor is not None:
-                await _fold(session, page, successor, now)
-            else:
-                _close_page(visitor, page, now)
-        visitor.last_seen_at = now
+    await rt.db.write(
+        partial(_leave, visitor_id=visitor_id, page_view_id=page_view_id, now=utcnow())
+    )
 
 
-async def _fold(session: AsyncSession, page: PageView, successor: PageView, now: datetime) -> None:
+def _leave(
+    connection: Connection, *, visitor_id: str, page_view_id: str | None, now: datetime
+) -> None:
+    visitor = _lock_visitor(connection, visitor_id)
+    if visitor is None:
+        return
+    changed = ["last_seen_at"]
+    page = _page(connection, page_view_id) if page_view_id else None
+    if page is not None and page.left_at is None:
+        row = connection.execute(
+            _SUCCESSOR,
+            {
+                "visitor_id": visitor_id,
+                "url": page.url,
+                "page_id": page.id,
+                "entered_at": page.entered_at,
+                "fold_since": now - timedelta(seconds=FOLD_SECONDS),
+            },
+        ).first()
+        if row is not None:
+            _fold(connection, page, PageRecord(*row), now)
+        else:
+            _close_page(visitor, page, now)
+            _update_page(connection, page, "dwell_seconds", "visible_since", "left_at")
+            changed.append("dwell_closed_seconds")
+    visitor.last_seen_at = now
+    _update_visitor(connection, visitor, *changed)
+
+
+def _fold(connection: Connection, page: PageRecord, successor: PageRecord, now: datetime) -> None:
     """``successor`` (open, same URL, entered later) continues ``page``: one view, not two.
 
     ``page`` was visible at most until ``successor`` began, since that is when the
@@ -396,7 +952,11 @@ async def _fold(session: AsyncSession, page: PageView, successor: PageView, now:
     successor.dwell_seconds += page.dwell_seconds
     successor.entered_at = page.entered_at
     successor.referrer = page.referrer
-    await session.delete(page)
+    _update_page(connection, successor, "dwell_seconds", "entered_at", "referrer")
+    connection.execute(_DELETE_PAGE, {"b_id": page.id})
+
+
+# -- contact details -----------------------------------------------------------------------
 
 
 async def identify_contact(
@@ -485,12 +1045,11 @@ async def visitor_detail(
     rt: Runtime, visitor_id: str, page_limit: int | None = None
 ) -> dict[str, Any]:
     # Ask about this visitor only: the whole online set is large on a busy shop.
-    online = {visitor_id} if await rt.presence.visitor_online(visitor_id) else set()
-    async with rt.db.reading() as session:
-        visitor = await session.get(Visitor, visitor_id)
-        if visitor is None:
-            raise NotFound("visitor_not_found", "no such visitor")
-        return (await _visitor_views(session, [visitor], online, page_limit))[0]
+    online = await rt.presence.visitor_online(visitor_id)
+    journey = await rt.db.read(partial(_load_journey, visitor_id=visitor_id, page_limit=page_limit))
+    if journey is None:
+        raise NotFound("visitor_not_found", "no such visitor")
+    return journey.view(online, utcnow(), page_limit)
 
 
 async def list_visitors(rt: Runtime, online_only: bool) -> list[dict[str, Any]]:
@@ -508,14 +1067,19 @@ async def list_visitors(rt: Runtime, online_only: bool) -> list[dict[str, Any]]:
         return await _visitor_views(session, visitors, online, RECENT_PAGES)
 
 
-async def publish_visitor(rt: Runtime, visitor_id: str) -> None:
-    """``visitor.updated`` to agents (never for bots)."""
-    try:
-        view = await visitor_detail(rt, visitor_id, page_limit=RECENT_PAGES)
-    except NotFound:
+async def publish_visitor(rt: Runtime, visitor_id: str, journey: Journey | None = None) -> None:
+    """``visitor.updated`` to agents (never for bots): from ``journey`` when the command
+    that changed the visitor loaded it, else as stored now."""
+    online = await rt.presence.visitor_online(visitor_id)
+    if journey is None:
+        journey = await rt.db.read(
+            partial(_load_journey, visitor_id=visitor_id, page_limit=RECENT_PAGES)
+        )
+        if journey is None:
+            return
+    if journey.visitor.is_bot:
         return
-    if view["is_bot"]:
-        return
+    view = journey.view(online, utcnow(), RECENT_PAGES)
     await rt.publish([Event(AGENTS_TOPIC, dump({"type": "visitor.updated", "visitor": view}))])
 
 
@@ -539,4 +1103,6 @@ async def erase(rt: Runtime, visitor_id: str) -> None:
         await session.execute(delete(PageView).where(PageView.visitor_id == visitor_id))
         await session.execute(delete(SearchKeyword).where(SearchKeyword.visitor_id == visitor_id))
         await session.delete(visitor)
+    for key in [key for key, known in _known_tokens.items() if known == visitor_id]:
+        del _known_tokens[key]
     await rt.db.checkpoint()

@@ -113,7 +113,7 @@ class VisitorSession:
         if isinstance(frame, VisitorSend):
             await self.send_message(frame)
         elif isinstance(frame, PageViewFrame):
-            self.page_view_id = await visitors.view_page(
+            entered = await visitors.enter_page(
                 self.rt,
                 self.site,
                 self.visitor_id,
@@ -122,9 +122,11 @@ class VisitorSession:
                 frame.title,
                 frame.referrer,
             )
+            self.page_view_id = entered.page_view_id
             if self.inviter is not None:
                 self.inviter.page_entered(frame.url)
-            await visitors.publish_visitor(self.rt, self.visitor_id)
+            if entered.journey is not None:  # None for a bot
+                await visitors.publish_visitor(self.rt, self.visitor_id, entered.journey)
         elif isinstance(frame, Visibility):
             if self.inviter is not None:
                 self.inviter.visibility(frame.visible)
@@ -202,7 +204,8 @@ class VisitorSession:
             claimed = min(frame.last_seq, conversation.last_visible_seq)
             self.connection.mark_sent(conversation.id, backlog[-1].seq if backlog else claimed)
         self.connection.release()
-        await visitors.publish_visitor(self.rt, visitor.id)
+        if arrival.journey is not None:  # None for a bot
+            await visitors.publish_visitor(self.rt, visitor.id, arrival.journey)
         rules = invitations.rules_of(self.site)
         if rules and not self.is_bot:
             self.inviter = invitations.AutoInviter(rules, self._offer_invitation)

@@ -2,14 +2,15 @@
 
 One :class:`GeoLocator` wraps one open ``geoip2.database.Reader`` for the
 lifetime of the process. The reader memory-maps the file and is safe to share
-between threads and coroutines; lookups take a few microseconds and do no other
-I/O.
+between threads and coroutines; lookups do no other I/O, and their results are
+cached per address (a visitor's every reconnection asks again).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import os
+from functools import lru_cache
 from types import TracebackType
 from typing import Any
 
@@ -21,6 +22,8 @@ __all__ = ["GeoDatabaseError", "GeoLocator"]
 
 # The fields of the Visitor "geo" object (docs: CONTRACT.md section 3).
 GEO_FIELDS = ("country_code", "country", "city", "region", "timezone")
+#: Addresses whose answers are kept; past that the least recently asked are forgotten.
+CACHE_SIZE = 8192
 
 
 class GeoDatabaseError(ValueError):
@@ -61,6 +64,7 @@ class GeoLocator:
             )
         self.database_type = database_type
         self._reader: geoip2.database.Reader | None = reader
+        self._cached = lru_cache(maxsize=CACHE_SIZE)(self._lookup)
 
     def locate(self, ip: str | None) -> dict[str, str | None] | None:
         """Where ``ip`` is: ``{"country_code", "country", "city", "region", "timezone"}``.
@@ -69,8 +73,14 @@ class GeoLocator:
         missing, malformed, private or otherwise non-public address, for one the
         database does not know, and after :meth:`close`. Never raises.
         """
+        if self._reader is None or not ip or not isinstance(ip, str):
+            return None
+        found = self._cached(ip)
+        return dict(found) if found is not None else None
+
+    def _lookup(self, ip: str) -> dict[str, str | None] | None:
         reader = self._reader
-        if reader is None or not ip or not isinstance(ip, str):
+        if reader is None:
             return None
         try:
             address = ipaddress.ip_address(ip.strip())
@@ -104,6 +114,7 @@ class GeoLocator:
     def close(self) -> None:
         """Closes the database; later lookups return None. Safe to call twice."""
         reader, self._reader = self._reader, None
+        self._cached.cache_clear()
         if reader is not None:
             reader.close()
 

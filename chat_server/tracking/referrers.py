@@ -8,7 +8,8 @@ referer-parser's rules: the referrer's host, then each parent domain, is
 looked up first with the path's first segment (``google.com/imgres``) and then
 without a path.
 
-Every function is pure, does no I/O and never raises on bad input.
+Every function is pure, does no I/O and never raises on bad input. Search words
+and campaigns are cached per URL (and referrer): shoppers' pages repeat a lot.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final, Literal
 from urllib.parse import SplitResult, parse_qsl, urlsplit
 
@@ -36,6 +38,7 @@ __all__ = [
 DEFAULT_SITE_SEARCH_PARAMS: Final = ("q", "s", "search", "query", "keyword", "k")
 MAX_KEYWORD_LENGTH: Final = 200
 CAMPAIGN_FIELDS: Final = ("source", "medium", "campaign", "term", "content")
+_CACHE_SIZE: Final = 4096
 
 ReferrerKind = Literal["search", "social", "external", "internal"]
 
@@ -349,9 +352,25 @@ def extract_keywords(
     raises: garbage gives ``[]``.
     """
     try:
-        return _extract_keywords(url, referrer, site_search_params)
+        return list(_cached_keywords(url, referrer, tuple(site_search_params)))
+    except TypeError:  # not hashable, so not cached
+        return list(_safe_keywords(url, referrer, site_search_params))
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _cached_keywords(
+    url: str, referrer: str | None, site_search_params: tuple[str, ...]
+) -> tuple[SearchKeyword, ...]:
+    return _safe_keywords(url, referrer, site_search_params)
+
+
+def _safe_keywords(
+    url: str, referrer: str | None, site_search_params: Sequence[str]
+) -> tuple[SearchKeyword, ...]:
+    try:
+        return tuple(_extract_keywords(url, referrer, site_search_params))
     except (ValueError, TypeError, UnicodeError):
-        return []
+        return ()
 
 
 def _extract_keywords(
@@ -393,6 +412,18 @@ def _extract_keywords(
 def extract_campaign(url: str) -> dict[str, str]:
     """The page's ``utm_source``, ``utm_medium``, ``utm_campaign``, ``utm_term`` and
     ``utm_content``, keyed without the ``utm_`` prefix; absent or blank ones left out."""
+    try:
+        return dict(_cached_campaign(url))
+    except TypeError:  # not hashable, so not cached
+        return _campaign(url)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _cached_campaign(url: str) -> dict[str, str]:
+    return _campaign(url)
+
+
+def _campaign(url: str) -> dict[str, str]:
     try:
         page = _split(url)
         if page is None:
