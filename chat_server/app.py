@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
 
 from chat_server import jobs, metrics
 from chat_server.assets import asset_dir
@@ -98,6 +100,30 @@ async def http_error(request: Request, exc: Exception) -> Response:
     )
 
 
+SOCKET_ENDPOINTS: dict[str, Callable[[WebSocket], Awaitable[None]]] = {
+    "/ws/visitor": visitor_endpoint,
+    "/ws/agent": agent_endpoint,
+}
+
+
+class ChatApp(Starlette):
+    """Starlette, but the two socket paths go straight to their endpoint.
+
+    A socket's call stack lives as long as the socket: through Starlette's error and
+    exception middleware and the router that is about 4.5 KB of coroutine frames per
+    idle socket, for handlers that cannot answer an accepted socket anyway.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            endpoint = SOCKET_ENDPOINTS.get(scope["path"])
+            if endpoint is not None:
+                scope["app"] = self
+                await endpoint(WebSocket(scope, receive, send))
+                return
+        await super().__call__(scope, receive, send)
+
+
 def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -141,7 +167,7 @@ def create_app(settings: Settings) -> Starlette:
         Mount("/demo", routes=demo.routes),
         Route("/", lambda request: RedirectResponse("/demo/", 307)),
     ]
-    return Starlette(
+    return ChatApp(
         routes=routes,
         lifespan=lifespan,
         exception_handlers={DomainError: domain_error_handler, HTTPException: http_error},

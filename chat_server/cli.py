@@ -132,6 +132,8 @@ def cmd_run(args: argparse.Namespace) -> None:
         port=args.port,
         workers=args.workers,
         proxy_headers=False,  # the client IP is resolved in one place, with CHAT_TRUSTED_PROXIES
+        # websockets-sansio, lighter per idle socket (see chat_server/ws_protocol.py)
+        ws="chat_server.ws_protocol:LeanWebSocketsProtocol",
         ws_max_size=64 * 1024,
         ws_per_message_deflate=False,
         ws_ping_interval=20.0,

@@ -1,0 +1,167 @@
+"""uvicorn's websockets-sansio protocol, lighter per idle socket (``ws=`` in cli.py).
+
+Each open socket keeps one protocol object for its whole life, and a shop keeps
+thousands of them open doing nothing. The stock protocol holds, per socket, an
+``asyncio.Queue`` for received frames (~3.3 KB: four deques and an Event), an
+``asyncio.Event`` for write flow control (~0.9 KB), and the handshake's request and
+response with their headers (~4 KB, needed only until the handshake is answered;
+the ASGI scope keeps its own copy of the request headers). This subclass swaps the
+queue and the event for minimal equivalents that allocate only while something
+waits, and drops the handshake objects once ``websocket.accept`` went out. What goes
+over the wire is unchanged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+from typing import Any
+
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+
+class Inbox:
+    """What uvicorn uses of ``asyncio.Queue``: ``put_nowait``, ``get``, ``empty``."""
+
+    __slots__ = ("_items", "_waiters")
+
+    def __init__(self) -> None:
+        self._items: collections.deque[Any] | None = None
+        self._waiters: list[asyncio.Future[None]] | None = None
+
+    def put_nowait(self, item: Any) -> None:
+        if self._items is None:
+            self._items = collections.deque()
+        self._items.append(item)
+        self._wake_one()
+
+    def empty(self) -> bool:
+        return not self._items
+
+    def qsize(self) -> int:
+        return len(self._items) if self._items else 0
+
+    async def get(self) -> Any:
+        while not self._items:
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            if self._waiters is None:
+                self._waiters = []
+            self._waiters.append(waiter)
+            try:
+                await waiter
+            except BaseException:
+                if waiter.done() and not waiter.cancelled():
+                    self._wake_one()  # woken for an item but cancelled: pass it on
+                raise
+            finally:
+                self._waiters.remove(waiter)
+                if not self._waiters:
+                    self._waiters = None
+        item = self._items.popleft()
+        if not self._items:
+            self._items = None
+        return item
+
+    def _wake_one(self) -> None:
+        for waiter in self._waiters or ():
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+
+
+class Flag:
+    """What uvicorn uses of ``asyncio.Event``: ``set``, ``clear``, ``is_set``, ``wait``."""
+
+    __slots__ = ("_value", "_waiters")
+
+    def __init__(self) -> None:
+        self._value = False
+        self._waiters: list[asyncio.Future[None]] | None = None
+
+    def is_set(self) -> bool:
+        return self._value
+
+    def set(self) -> None:
+        if self._value:
+            return
+        self._value = True
+        for waiter in self._waiters or ():
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def clear(self) -> None:
+        self._value = False
+
+    async def wait(self) -> bool:
+        if self._value:
+            return True
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if self._waiters is None:
+            self._waiters = []
+        self._waiters.append(waiter)
+        try:
+            await waiter
+            return True
+        finally:
+            self._waiters.remove(waiter)
+            if not self._waiters:
+                self._waiters = None
+
+
+class LeanWebSocketsProtocol(WebSocketsSansIOProtocol):
+    # uvicorn's own attributes, as slots: with ~37 of them an instance __dict__ outgrows
+    # CPython's shared-key dicts and costs ~1.6 KB per socket; 37 slots cost ~300 bytes.
+    # (One that is missing here still works; it just lands in __dict__.)
+    __slots__ = (
+        "app",
+        "app_state",
+        "asgi_version",
+        "client",
+        "close_sent",
+        "close_timeout",
+        "close_timer",
+        "config",
+        "conn",
+        "connections",
+        "curr_msg_data_type",
+        "default_headers",
+        "disconnected",
+        "frames",
+        "handshake_complete",
+        "handshake_initiated",
+        "initial_response",
+        "last_ping_rtt",
+        "logger",
+        "loop",
+        "pending_ping_payload",
+        "ping_interval",
+        "ping_sent_at",
+        "ping_timeout",
+        "ping_timer",
+        "pong_timer",
+        "queue",
+        "read_paused",
+        "request",
+        "response",
+        "root_path",
+        "scheme",
+        "scope",
+        "server",
+        "tasks",
+        "transport",
+        "writable",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.queue = Inbox()  # type: ignore[assignment]
+        writable = Flag()
+        writable.set()
+        self.writable = writable  # type: ignore[assignment]
+
+    async def send(self, message: Any) -> None:
+        await super().send(message)
+        if self.handshake_complete and getattr(self, "response", None) is not None:
+            # Answered: the handshake's request and response are not used again.
+            self.request = None  # type: ignore[assignment]
+            self.response = None  # type: ignore[assignment]
