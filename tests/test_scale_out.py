@@ -268,6 +268,7 @@ async def test_a_shopper_on_one_process_and_an_agent_on_the_other_talk_both_ways
     for i in range(10):  # and it keeps flowing, in order, both ways
         await shopper.say(f"question {i}")
         await console.say(conversation_id, f"answer {i}")
+        await asyncio.sleep(0.2)  # a shopper's pace: 5 messages a second is the rate limit
     await shopper.drain(0.5)  # (every frame received is kept in .frames)
     assert seqs_seen(shopper.frames) == list(range(1, 23))
     await console.drain(0.3)
