@@ -990,6 +990,11 @@ def write(results: dict[str, Any], output: Path) -> None:
         "and data, `--scenarios` and `--backends` pick parts, `--budget` changes the time budget."
     )
     add("")
+    analysis = ROOT / "bench" / "analysis.md"
+    if analysis.exists():
+        # Hand-written, from profiles of earlier runs: it says which run it quotes.
+        add(analysis.read_text().rstrip())
+        add("")
     output.write_text("\n".join(lines) + "\n")
 
 

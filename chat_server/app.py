@@ -14,7 +14,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from chat_server import jobs, metrics
+from chat_server import garbage, jobs, metrics
 from chat_server.assets import asset_dir
 from chat_server.auth import Signer
 from chat_server.bus import create_bus
@@ -144,6 +144,7 @@ def create_app(settings: Settings) -> Starlette:
         await bus.start(hub.deliver, hub.resync_all)
         runner = jobs.JobRunner(runtime)
         runner.start()
+        garbage.take_over_full_collections()
         try:
             yield
         finally:

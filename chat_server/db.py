@@ -144,6 +144,7 @@ class Database:
         self._queue: list[_Write] = []
         self._batches_running = 0
         self._sync_engine: Engine | None = None
+        self._connection: Connection | None = None
         self._checkpointer: ThreadPoolExecutor | None = None
         self._folding = False
         self._folded_at = 0.0
@@ -218,11 +219,20 @@ class Database:
             return await connection.run_sync(_run_batch, batch)
 
     def _sqlite_batch(self, batch: list[_Write]) -> list[tuple[bool, Any]]:
-        assert self._sync_engine is not None
-        with self._sync_engine.begin() as connection:
+        connection = self._loop_connection()
+        with connection.begin():
             outcomes = _run_batch(connection, batch)
         self._fold_wal_soon()
         return outcomes
+
+    def _loop_connection(self) -> Connection:
+        """The SQLite connection of the event loop's reads and write batches: one
+        connection, kept open, since they run one at a time on the loop (a pool
+        checkout and its reset cost as much as a small batch)."""
+        if self._connection is None or self._connection.closed:
+            assert self._sync_engine is not None
+            self._connection = self._sync_engine.connect()
+        return self._connection
 
     def _fold_wal_soon(self) -> None:
         """Checkpoint the WAL on a thread at most every second while writes go on."""
@@ -248,8 +258,9 @@ class Database:
         """Run ``fn`` over a read-only view of committed data (on SQLite right here:
         the hot paths read a few rows by index, quicker than a thread hand-off)."""
         if self._sync_engine is not None:
-            with self._sync_engine.connect() as connection:
-                return fn(connection)
+            loop_connection = self._loop_connection()
+            with loop_connection.begin():  # the transaction ends the read snapshot at once
+                return fn(loop_connection)
         async with self.engine.connect() as connection:
             return await connection.run_sync(fn)
 
@@ -282,6 +293,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._connection is not None:
+            self._connection.close()
         if self._sync_engine is not None:
             self._sync_engine.dispose()
         if self._checkpointer is not None:

@@ -146,10 +146,15 @@ class JobRunner:
             ),
             asyncio.create_task(self._every(5.0, self._refresh_presence), name="presence"),
         ]
-        from chat_server import retention
+        from chat_server import garbage, retention
 
         self._tasks.append(
             asyncio.create_task(self._every(3600.0, retention.purge_expired), name="retention")
+        )
+        self._tasks.append(
+            asyncio.create_task(
+                self._after(garbage.FULL_COLLECTION_SECONDS, garbage.collect_fully), name="gc"
+            )
         )
 
     async def _refresh_presence(self, rt: Runtime) -> object:
@@ -165,6 +170,11 @@ class JobRunner:
             except Exception:
                 log.warning("job %s failed", getattr(job, "__name__", job), exc_info=True)
             await asyncio.sleep(seconds)
+
+    async def _after(self, seconds: float, job: object) -> None:
+        """``job`` every ``seconds``, the first time after ``seconds``."""
+        await asyncio.sleep(seconds)
+        await self._every(seconds, job)
 
     async def stop(self) -> None:
         for task in self._tasks:

@@ -20,5 +20,13 @@ POST_SECONDS = Histogram(
 )
 
 
+GC_PAUSE_SECONDS = Histogram(
+    "chat_gc_pause_seconds",
+    "Garbage collections, by generation: every socket of the process waits meanwhile",
+    ["generation"],
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
+)
+
+
 def render() -> tuple[bytes, str]:
     return generate_latest(), CONTENT_TYPE_LATEST

@@ -462,6 +462,20 @@ def test_metrics_are_exposed_in_prometheus_format(server: Server) -> None:
     assert "chat_ws_connections" in text and "chat_messages_total" in text
 
 
+def test_garbage_collector_pauses_are_measured_and_the_oldest_generation_waits_for_its_job(
+    server: Server,
+) -> None:
+    # Young collections run all the time; a full one only when the job runs it (10 min).
+    _, text = server.api("GET", "/metrics")
+    counts = {
+        line.split('generation="')[1].split('"')[0]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("chat_gc_pause_seconds_count{")
+    }
+    assert counts.get("0", 0) > 0
+    assert counts.get("2", 0) == 0
+
+
 async def test_shoppers_hear_when_agents_come_online_and_leave(own_server: Server) -> None:
     site = own_server.create_site("Presence shop")
     agent = own_server.create_agent()
