@@ -105,7 +105,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
 
 def _no_automatic_checkpoint(dbapi_connection: Any, _record: Any) -> None:
     # Folding the WAL into the database file writes and syncs the disk: done at a
-    # commit on the event loop, that would stall every socket. Database.checkpoints
+    # commit on the event loop, that would stall every socket. Database._fold_wal_soon
     # does it on a thread instead.
     dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
 
@@ -157,8 +157,9 @@ class Database:
     async def write(self, fn: Callable[[Connection], T]) -> T:
         """Run ``fn`` in a write transaction and return its result once committed.
 
-        ``fn`` may run in another thread and may run twice (after a failed batch, it
-        runs again alone), so it must only talk to the database and raise any
+        ``fn`` runs without awaiting (on SQLite on the event loop itself, so it must
+        be a few quick statements) and may run twice (after a failed batch it runs
+        again alone), so it must only talk to the database and raise any
         :class:`DomainError` before it writes.
         """
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
@@ -211,7 +212,9 @@ class Database:
             # On SQLite a batch runs right here on the event loop: its statements take
             # microseconds, less than handing them to a thread and back (and a busy
             # thread would make the loop wait for the GIL). The lock keeps ORM write
-            # sessions, whose statements run on aiosqlite's thread, out meanwhile.
+            # sessions, whose statements run on aiosqlite's thread, out meanwhile. (A
+            # CLI command writing to the same file from another process can make a
+            # batch wait for SQLite's lock, up to busy_timeout; those are brief.)
             assert self._write_lock is not None
             async with self._write_lock:
                 return self._sqlite_batch(batch)
