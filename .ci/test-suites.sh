@@ -10,7 +10,7 @@ status=0
 
 backends_pid=""
 if [ -n "${CHAT_PG_URL:-}" ] && [ -n "${CHAT_REDIS_TEST_URL:-}" ]; then
-  CHAT_TEST_DATABASE_URL="$CHAT_PG_URL" CHAT_TEST_REDIS_URL="$CHAT_REDIS_TEST_URL" \
+  CHAT_TEST_NO_SKIPS=1 CHAT_TEST_DATABASE_URL="$CHAT_PG_URL" CHAT_TEST_REDIS_URL="$CHAT_REDIS_TEST_URL" \
     $PYTEST -m backends tests --ignore=tests/browser >"$logs/backends.log" 2>&1 &
   backends_pid=$!
 fi

@@ -622,12 +622,6 @@ async def rate(rt: Runtime, visitor_id: str, score: int, comment: str | None) ->
 # -- queries ---------------------------------------------------------------
 
 
-async def open_conversation_of(session: AsyncSession, visitor_id: str) -> Conversation | None:
-    """The visitor's open conversation, loaded into an ORM session."""
-    row = (await session.execute(_OPEN_CONVERSATION, {"visitor_id": visitor_id})).first()
-    return await session.get(Conversation, row.id) if row is not None else None
-
-
 def _open_conversation(connection: Connection, visitor_id: str) -> Conversation | None:
     row = connection.execute(_OPEN_CONVERSATION, {"visitor_id": visitor_id}).first()
     return Conversation.model_construct(**row._mapping) if row is not None else None

@@ -43,6 +43,16 @@ class Policy:
             return self.first_response_seconds
         return self.next_response_seconds
 
+    @classmethod
+    def of(cls, row: Any) -> Policy:
+        """The policy stored in ``row`` (an ``SlaPolicy`` or a Core row of its table)."""
+        return cls(
+            row.first_response_seconds,
+            row.next_response_seconds,
+            row.warning_fraction,
+            row.business_hours,
+        )
+
     def view(self) -> dict[str, Any]:
         return {
             "first_response_seconds": self.first_response_seconds,
@@ -67,16 +77,7 @@ def policy_in(connection: Connection, site_id: str | None) -> Policy:
     rows = connection.execute(_POLICIES_OF, {"scopes": [scope, DEFAULT_SCOPE]})
     by_scope = {row.scope: row for row in rows}
     row = by_scope.get(scope) or by_scope.get(DEFAULT_SCOPE)
-    policy = (
-        Policy(
-            row.first_response_seconds,
-            row.next_response_seconds,
-            row.warning_fraction,
-            row.business_hours,
-        )
-        if row
-        else Policy()
-    )
+    policy = Policy.of(row) if row else Policy()
     _policy_cache[scope] = (time.monotonic(), policy)
     return policy
 
@@ -131,12 +132,7 @@ async def store_policy(
     row.business_hours = business_hours
     row.updated_at = utcnow()
     _policy_cache.clear()
-    return Policy(
-        row.first_response_seconds,
-        row.next_response_seconds,
-        row.warning_fraction,
-        row.business_hours,
-    )
+    return Policy.of(row)
 
 
 def due_time(policy: Policy, opened_at: datetime, seconds: float) -> datetime:
