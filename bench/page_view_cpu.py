@@ -10,14 +10,14 @@ widest:
   and the campaign, parse the User-Agent (cached, as the server does), build the
   Visitor (with a 20-page journey) and encode the ``visitor.updated`` frame.
 * ``domain``: what the ``page.view`` handler calls,
-  :func:`chat_server.visitors.enter_page` plus
-  :func:`chat_server.visitors.publish_visitor`, against a real SQLite file, in this
+  :func:`chat_server.visitors.core.enter_page` plus
+  :func:`chat_server.visitors.core.publish_visitor`, against a real SQLite file, in this
   process, for 100 visitors browsing in turn (process CPU time, SQLAlchemy, the
   database threads' hand-offs and SQLite's own work included; waiting for the
   disk is not CPU time). ``calibration_us_per_empty_db_round_trip`` is one
   session running ``SELECT 1`` on the same machine, the floor each of the
   handful of statements a page view needs pays. ``domain_us_per_hello`` is
-  :func:`chat_server.visitors.arrive` plus the ``visitor.updated`` that follows,
+  :func:`chat_server.visitors.core.arrive` plus the ``visitor.updated`` that follows,
   for visitors coming back after a server restart (their page views left open by
   the dead process, which each ``hello`` resumes).
 * ``server``: a real ``chat-server run`` on SQLite with one agent socket
@@ -68,12 +68,12 @@ def frame(n: int) -> str:
 def bench_tracking(views: int) -> float:
     from datetime import timedelta
 
-    from chat_server import visitors
-    from chat_server.models import PageView, SearchKeyword, Visitor, utcnow
-    from chat_server.protocol import dump, parse_visitor_frame
+    from chat_server.model.tables import PageView, SearchKeyword, Visitor, utcnow
     from chat_server.tracking.agents import parse_user_agent
     from chat_server.tracking.referrers import extract_campaign, extract_keywords
-    from chat_server.views import visitor_view
+    from chat_server.visitors import core as visitors
+    from chat_server.wire.protocol import dump, parse_visitor_frame
+    from chat_server.wire.views import visitor_view
 
     now = utcnow()
     visitor = Visitor(id="v", site_id="s", token="t", first_seen_at=now, last_seen_at=now)
@@ -134,7 +134,7 @@ async def page_view_and_publish(
     rt: Any, site: Any, visitor_id: str, previous: str | None, page: dict[str, Any]
 ) -> str:
     """What the ``page.view`` handler does (and did before ``enter_page`` existed)."""
-    from chat_server import visitors
+    from chat_server.visitors import core as visitors
 
     if not hasattr(visitors, "enter_page"):
         page_view_id: str = await visitors.view_page(
@@ -152,7 +152,7 @@ async def page_view_and_publish(
 
 async def hello_and_publish(rt: Any, site: Any, token: str | None, url: str) -> Any:
     """What the ``hello`` handler asks of the visitors module."""
-    from chat_server import visitors
+    from chat_server.visitors import core as visitors
 
     arrival = await visitors.arrive(rt, site, token, url, "Ana sayfa", None, "81.2.69.142", UA)
     journey = getattr(arrival, "journey", None)
@@ -166,14 +166,15 @@ async def hello_and_publish(rt: Any, site: Any, token: str | None, url: str) -> 
 async def bench_domain(views: int, data_dir: Path) -> tuple[float, float, float]:
     from sqlalchemy import text
 
-    from chat_server import sites, visitors
-    from chat_server.auth import Signer
-    from chat_server.bus import MemoryBus
-    from chat_server.db import Database
-    from chat_server.migrate import upgrade_to_head
-    from chat_server.presence import MemoryPresence
-    from chat_server.runtime import Runtime
-    from chat_server.settings import load_settings
+    from chat_server.admin import sites
+    from chat_server.config.settings import load_settings
+    from chat_server.realtime.bus import MemoryBus
+    from chat_server.realtime.presence import MemoryPresence
+    from chat_server.runtime.state import Runtime
+    from chat_server.security.auth import Signer
+    from chat_server.storage.database import Database
+    from chat_server.storage.migrate import upgrade_to_head
+    from chat_server.visitors import core as visitors
 
     settings = load_settings({"CHAT_DATA_DIR": str(data_dir), "CHAT_GEOIP_DB": ""})
     await asyncio.to_thread(upgrade_to_head, settings)  # it runs its own event loop
@@ -256,7 +257,7 @@ def start_server(data_dir: Path) -> tuple[subprocess.Popen[bytes], str, str, str
         CHAT_LOG_LEVEL="warning",
         PYTHONPATH=str(ROOT),
     )
-    cli = [sys.executable, "-m", "chat_server.cli"]
+    cli = [sys.executable, "-m", "chat_server.web.cli"]
     create = [*cli, "sites", "create", "--name", "Bench"]
     site = json.loads(subprocess.run(create, env=env, capture_output=True, check=True).stdout)
     subprocess.run(

@@ -261,7 +261,7 @@ class ChatServer:
 
     def cli(self, *args: str, stdin: str | None = None) -> str:
         result = subprocess.run(
-            [PY, "-m", "chat_server.cli", *args],
+            [PY, "-m", "chat_server.web.cli", *args],
             input=stdin,
             capture_output=True,
             text=True,
@@ -283,7 +283,16 @@ class ChatServer:
         self.workdir.mkdir(parents=True, exist_ok=True)
         log_file = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [PY, "-m", "chat_server.cli", "run", "--host", "127.0.0.1", "--port", str(self.port)],
+            [
+                PY,
+                "-m",
+                "chat_server.web.cli",
+                "run",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
             env=self.env,
             cwd=self.workdir,
             stdout=log_file,
@@ -332,7 +341,7 @@ class ChatServer:
         ]
         processes = [
             subprocess.Popen(
-                [PY, "-m", "chat_server.cli", *command],
+                [PY, "-m", "chat_server.web.cli", *command],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,

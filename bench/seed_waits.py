@@ -7,7 +7,7 @@ size, which ``--reuse`` keeps). The script brings the schema to the newest
 migration, inserts the rows with ``generate_series`` on the server (seconds,
 not minutes), then times the figures twice:
 
-* ``domain``: :func:`chat_server.stats.response_times` in this process;
+* ``domain``: :func:`chat_server.stats.core.response_times` in this process;
 * ``http``: ``GET /api/v1/stats/response-times`` on a real ``chat-server run``
   as a manager would call it (``--no-http`` skips it).
 
@@ -101,7 +101,7 @@ def async_url(url: str) -> str:
 def migrate(url: str, data_dir: Path) -> None:
     env = {**os.environ, "CHAT_DATABASE_URL": async_url(url), "CHAT_DATA_DIR": str(data_dir)}
     subprocess.run(
-        [sys.executable, "-m", "chat_server.cli", "migrate"],
+        [sys.executable, "-m", "chat_server.web.cli", "migrate"],
         check=True,
         env=env,
         cwd=ROOT,
@@ -144,9 +144,9 @@ async def seed(url: str, waits: int, days: int, reuse: bool) -> dict[str, int]:
 
 
 async def time_domain(url: str, runs: int) -> list[float]:
-    from chat_server import stats
-    from chat_server.db import Database
-    from chat_server.settings import load_settings
+    from chat_server.config.settings import load_settings
+    from chat_server.stats import core as stats
+    from chat_server.storage.database import Database
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings({"CHAT_DATABASE_URL": async_url(url), "CHAT_DATA_DIR": tmp})
@@ -181,7 +181,7 @@ def time_http(url: str, runs: int) -> list[float]:
             "CHAT_GEOIP_DB": "",
             "CHAT_LOG_LEVEL": "warning",
         }
-        cli = [sys.executable, "-m", "chat_server.cli"]
+        cli = [sys.executable, "-m", "chat_server.web.cli"]
         email = f"bench-manager-{os.getpid()}@bench.local"
         subprocess.run(
             [*cli, "agents", "create", "--email", email, "--name", "Bench Manager"]

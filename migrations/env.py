@@ -1,4 +1,4 @@
-"""Alembic environment: the URL comes from chat_server.settings, never from an ini file."""
+"""Alembic environment: the URL comes from chat_server.config.settings, never from an ini file."""
 
 import asyncio
 
@@ -8,7 +8,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
-import chat_server.models  # noqa: F401  (registers the tables)
+import chat_server.model.tables  # noqa: F401  (registers the tables)
 
 target_metadata = SQLModel.metadata
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import chat_server.models
+import chat_server.model.tables
 ${imports if imports else ""}
 
 revision: str = ${repr(up_revision)}

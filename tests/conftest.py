@@ -105,7 +105,7 @@ class Server:
         self, *args: str, stdin: str | None = None, check: bool = True
     ) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
-            [sys.executable, "-m", "chat_server.cli", *args],
+            [sys.executable, "-m", "chat_server.web.cli", *args],
             input=stdin,
             capture_output=True,
             text=True,
@@ -121,7 +121,7 @@ class Server:
         self.log_path = self.data_dir / f"server-{self.port}.log"
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "chat_server.cli", "run", "--port", str(self.port), *extra],
+            [sys.executable, "-m", "chat_server.web.cli", "run", "--port", str(self.port), *extra],
             env=self.env,
             cwd=self.data_dir,
             stdout=log,

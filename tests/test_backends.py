@@ -21,16 +21,19 @@ import pytest
 from conftest import fresh_database_url
 from sqlalchemy import func, select
 
-from chat_server import accounts, conversations, sites, visitors
-from chat_server.auth import Signer
-from chat_server.bus import Bus, Event, MemoryBus, create_bus
-from chat_server.db import Database
-from chat_server.migrate import upgrade_to_head
-from chat_server.models import Message, Site, utcnow
-from chat_server.presence import MemoryPresence, Presence
-from chat_server.redis_ratelimit import create_message_limiter
-from chat_server.runtime import Runtime
-from chat_server.settings import Settings, load_settings
+from chat_server.admin import accounts, sites
+from chat_server.chat import commands, queries
+from chat_server.config.settings import Settings, load_settings
+from chat_server.model.tables import Message, Site, utcnow
+from chat_server.realtime.backends import create_bus, create_message_limiter
+from chat_server.realtime.bus import Bus, MemoryBus
+from chat_server.realtime.presence import MemoryPresence, Presence
+from chat_server.runtime.state import Runtime
+from chat_server.security.auth import Signer
+from chat_server.storage.database import Database
+from chat_server.storage.migrate import upgrade_to_head
+from chat_server.visitors import core as visitors
+from chat_server.wire.envelope import Envelope as Event
 
 pytestmark = pytest.mark.backends
 
@@ -83,7 +86,7 @@ async def open_conversation(rt: Runtime) -> tuple[str, str, object]:
         rt, site, None, "https://shop.example/", "Home", None, "81.2.69.142", None
     )
     visitor_id = arrival.visitor.id
-    posted = await conversations.post_visitor_message(rt, visitor_id, "first", "hello")
+    posted = await commands.post_visitor_message(rt, visitor_id, "first", "hello")
     agent = await accounts.create_agent(
         rt, f"{uuid.uuid4().hex[:8]}@example.com", "Agent", "agent", "long-enough-password"
     )
@@ -97,20 +100,20 @@ async def test_concurrent_posts_to_one_conversation_never_share_a_seq(settings: 
     async with processes(settings) as (first, second):
         visitor_id, conversation_id, agent = await open_conversation(first)
         posts = [
-            conversations.post_agent_message(
+            commands.post_agent_message(
                 (first, second)[i % 2], agent, conversation_id, f"a-{i}", f"agent {i}", i % 5 == 0
             )
             for i in range(40)
         ] + [
-            conversations.post_visitor_message((second, first)[i % 2], visitor_id, f"v-{i}", "hi")
+            commands.post_visitor_message((second, first)[i % 2], visitor_id, f"v-{i}", "hi")
             for i in range(20)
         ]
         results = await asyncio.gather(*posts)
         seqs = sorted(posted.message.seq for posted in results)
         assert seqs == list(range(2, 62))
-        stored = await conversations.messages_after(second, conversation_id, 0, True)
+        stored = await queries.messages_after(second, conversation_id, 0, True)
         assert [m.seq for m in stored] == list(range(1, 62))
-        visible = await conversations.messages_after(second, conversation_id, 0, False)
+        visible = await queries.messages_after(second, conversation_id, 0, False)
         assert len(visible) == 61 - 8  # the internal notes are kept from the visitor
 
 
@@ -120,8 +123,8 @@ async def test_a_client_id_sent_twice_at_once_is_stored_once(settings: Settings)
         for round_number in range(5):
             client_id = f"twice-{round_number}"
             results = await asyncio.gather(
-                conversations.post_visitor_message(first, visitor_id, client_id, "once"),
-                conversations.post_visitor_message(second, visitor_id, client_id, "once"),
+                commands.post_visitor_message(first, visitor_id, client_id, "once"),
+                commands.post_visitor_message(second, visitor_id, client_id, "once"),
             )
             assert results[0].message.id == results[1].message.id
         async with first.db.reading() as session:
@@ -138,8 +141,8 @@ async def test_a_client_id_sent_twice_at_once_is_stored_once(settings: Settings)
 async def test_times_are_stored_in_utc_with_microseconds(settings: Settings) -> None:
     async with process(settings) as rt:
         visitor_id, conversation_id, _ = await open_conversation(rt)
-        posted = await conversations.post_visitor_message(rt, visitor_id, "timed", "tick")
-        (stored,) = await conversations.messages_after(rt, conversation_id, 1, False)
+        posted = await commands.post_visitor_message(rt, visitor_id, "timed", "tick")
+        (stored,) = await queries.messages_after(rt, conversation_id, 1, False)
         assert stored.created_at == posted.message.created_at
         assert stored.created_at.utcoffset() == timedelta(0)
         assert (
@@ -225,8 +228,8 @@ async def test_redis_away_keeps_local_delivery_and_the_bus_catches_up_when_it_re
 ) -> None:
     from test_scale_out import PrivateRedis
 
-    from chat_server.redis_bus import RedisBus
-    from chat_server.redis_presence import RedisPresence
+    from chat_server.realtime.redis.bus import RedisBus
+    from chat_server.realtime.redis.presence import RedisPresence
 
     redis = PrivateRedis(tmp_path)
     redis.start()
@@ -290,7 +293,7 @@ async def _note(resyncs: list[float]) -> None:
 def make_presence(prefix: str, ttl: float = 15.0) -> Presence:
     if REDIS_URL is None:
         return MemoryPresence()
-    from chat_server.redis_presence import RedisPresence
+    from chat_server.realtime.redis.presence import RedisPresence
 
     return RedisPresence(REDIS_URL, ttl=ttl, prefix=prefix)
 

@@ -6,14 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chat_server.business_hours import (
+from chat_server.model.errors import DomainError
+from chat_server.sla.business_hours import (
     BusinessClock,
     add_business_seconds,
     business_microseconds,
     business_seconds,
     validate_business_hours,
 )
-from chat_server.errors import DomainError
 
 # Istanbul is UTC+3 all year. 2026-11-30 is a Monday.
 ISTANBUL = validate_business_hours(

@@ -16,7 +16,7 @@ def chat_server(
     *args: str, env: dict[str, str], cwd: Path, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "chat_server.cli", *args],
+        [sys.executable, "-m", "chat_server.web.cli", *args],
         env=env,
         cwd=cwd,
         input=stdin,

@@ -8,8 +8,8 @@ import pytest
 from alembic import command
 from conftest import fresh_database_url
 
-from chat_server.migrate import alembic_config, upgrade_to_head
-from chat_server.settings import load_settings
+from chat_server.config.settings import load_settings
+from chat_server.storage.migrate import alembic_config, upgrade_to_head
 
 pytestmark = pytest.mark.backends
 

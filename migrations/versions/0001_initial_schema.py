@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import chat_server.models
+import chat_server.model.tables
 
 
 revision: str = '0001'
@@ -29,7 +29,7 @@ def upgrade() -> None:
     sa.Column('role', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('password_hash', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', chat_server.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', chat_server.model.tables.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('agent', schema=None) as batch_op:
@@ -37,7 +37,7 @@ def upgrade() -> None:
 
     op.create_table('audit_log',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('at', chat_server.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', chat_server.model.tables.UTCDateTime(timezone=True), nullable=False),
     sa.Column('actor_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('action', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
@@ -59,7 +59,7 @@ def upgrade() -> None:
     sa.Column('ip_mode', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('retention_days', sa.Integer(), nullable=True),
     sa.Column('auto_invites', sa.JSON(), nullable=True),
-    sa.Column('created_at', chat_server.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', chat_server.model.tables.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('site', schema=None) as batch_op:
@@ -71,7 +71,7 @@ def upgrade() -> None:
     sa.Column('next_response_seconds', sa.Float(), nullable=False),
     sa.Column('warning_fraction', sa.Float(), nullable=False),
     sa.Column('business_hours', sa.JSON(), nullable=True),
-    sa.Column('updated_at', chat_server.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', chat_server.model.tables.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('scope')
     )
     op.create_table('visitor',
@@ -80,8 +80,8 @@ def upgrade() -> None:
     sa.Column('token', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('email', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('first_seen_at', chat_server.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_seen_at', chat_server.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('first_seen_at', chat_server.model.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', chat_server.model.tables.UTCDateTime(timezone=True), nullable=False),
     sa.Column('visits', sa.Integer(), nullable=False),
     sa.Column('ip', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('geo', sa.JSON(), nullable=True),
@@ -103,12 +103,12 @@ def upgrade() -> None:
     sa.Column('visitor_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('assignee_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('created_at', chat_server.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('first_response_at', chat_server.models.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('resolved_at', chat_server.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', chat_server.model.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('first_response_at', chat_server.model.tables.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('resolved_at', chat_server.model.tables.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_seq', sa.Integer(), nullable=False),
     sa.Column('last_visible_seq', sa.Integer(), nullable=False),
-    sa.Column('waiting_since', chat_server.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('waiting_since', chat_server.model.tables.UTCDateTime(timezone=True), nullable=True),
     sa.Column('wait_kind', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('rating', sa.Integer(), nullable=True),
     sa.Column('rating_comment', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
@@ -129,10 +129,10 @@ def upgrade() -> None:
     sa.Column('url', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('title', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('referrer', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('entered_at', chat_server.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('left_at', chat_server.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('entered_at', chat_server.model.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('left_at', chat_server.model.tables.UTCDateTime(timezone=True), nullable=True),
     sa.Column('dwell_seconds', sa.Float(), nullable=False),
-    sa.Column('visible_since', chat_server.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('visible_since', chat_server.model.tables.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['visitor_id'], ['visitor.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -144,7 +144,7 @@ def upgrade() -> None:
     sa.Column('visitor_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('keyword', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('source', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('at', chat_server.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', chat_server.model.tables.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['visitor_id'], ['visitor.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -162,7 +162,7 @@ def upgrade() -> None:
     sa.Column('author_name', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('text', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('internal', sa.Boolean(), nullable=False),
-    sa.Column('created_at', chat_server.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', chat_server.model.tables.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['conversation_id'], ['conversation.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('conversation_id', 'seq', name='uq_message_conversation_seq'),
@@ -174,14 +174,14 @@ def upgrade() -> None:
     sa.Column('site_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('opened_at', chat_server.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('closed_at', chat_server.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('opened_at', chat_server.model.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', chat_server.model.tables.UTCDateTime(timezone=True), nullable=True),
     sa.Column('answered_by', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('target_seconds', sa.Float(), nullable=False),
-    sa.Column('due_at', chat_server.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('warn_at', chat_server.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('warned_at', chat_server.models.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('breach_announced_at', chat_server.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('due_at', chat_server.model.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('warn_at', chat_server.model.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('warned_at', chat_server.model.tables.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('breach_announced_at', chat_server.model.tables.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['answered_by'], ['agent.id'], ),
     sa.ForeignKeyConstraint(['conversation_id'], ['conversation.id'], ),
     sa.ForeignKeyConstraint(['site_id'], ['site.id'], ),

@@ -1,0 +1,219 @@
+"""Conversation commands: post, invite, start by the system, resolve, rate.
+
+Each command commits, acknowledges, then publishes, through
+:func:`~chat_server.runtime.delivery.deliver`: the caller's ``on_stored`` acks with
+the returned message, which is already committed. Statuses change only through
+:mod:`chat_server.chat.transitions`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from sqlalchemy import Connection, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chat_server.chat.posting import (
+    Author,
+    Posted,
+    Refused,
+    find_sent,
+    start_conversation,
+    store_agent_message,
+    store_visitor_message,
+)
+from chat_server.chat.transitions import apply_transition
+from chat_server.model.errors import Conflict, NotFound
+from chat_server.model.events import ConversationChanged, DomainEvent
+from chat_server.model.tables import Agent, AuthorKind, Conversation, Visitor, utcnow
+from chat_server.observe import metrics
+from chat_server.runtime.delivery import deliver
+from chat_server.runtime.state import Runtime
+from chat_server.sla import core as sla
+
+T = TypeVar("T")
+
+OnStored = Callable[[Posted], None] | None
+
+
+async def _write_once(
+    rt: Runtime, sender_key: str, client_id: str, command: Callable[[Connection], T]
+) -> T | Posted:
+    """Run a posting command once per (sender, client_id); a repeat gets the first result."""
+    started = time.perf_counter()
+    try:
+        result = await rt.db.write(command)
+    except IntegrityError:
+        # A concurrent retry of the same client_id (on another process) won the race.
+        found = await rt.db.read(lambda connection: find_sent(connection, sender_key, client_id))
+        if found is None:
+            raise
+        return found
+    if isinstance(result, Posted) and not result.duplicate:
+        metrics.POST_SECONDS.observe(time.perf_counter() - started)
+        metrics.MESSAGES.labels(result.message.author_kind).inc()
+    return result
+
+
+async def _post(
+    rt: Runtime, author: Author, client_id: str, command: Callable[[Connection], Posted]
+) -> Posted:
+    result = await _write_once(rt, author.sender_key, client_id, command)
+    assert isinstance(result, Posted)
+    return result
+
+
+async def post_visitor_message(
+    rt: Runtime, visitor_id: str, client_id: str, text: str, on_stored: OnStored = None
+) -> Posted:
+    """Store a visitor's message in its open conversation, starting one if needed."""
+    author = Author(AuthorKind.visitor, visitor_id, None, f"visitor:{visitor_id}")
+    return await deliver(
+        rt,
+        lambda: _post(
+            rt,
+            author,
+            client_id,
+            lambda connection: store_visitor_message(connection, author, client_id, text),
+        ),
+        on_stored,
+    )
+
+
+async def post_agent_message(
+    rt: Runtime,
+    agent: Agent,
+    conversation_id: str,
+    client_id: str,
+    text: str,
+    internal: bool,
+    on_stored: OnStored = None,
+) -> Posted:
+    author = Author(AuthorKind.agent, agent.id, agent.name, f"agent:{agent.id}")
+    return await deliver(
+        rt,
+        lambda: _post(
+            rt,
+            author,
+            client_id,
+            lambda connection: store_agent_message(
+                connection, author, conversation_id, client_id, text, internal
+            ),
+        ),
+        on_stored,
+    )
+
+
+async def invite(
+    rt: Runtime,
+    agent: Agent,
+    visitor_id: str,
+    client_id: str,
+    text: str,
+    on_stored: OnStored = None,
+) -> Posted:
+    """Start a conversation with a browsing visitor, the agent's message first."""
+    author = Author(AuthorKind.agent, agent.id, agent.name, f"agent:{agent.id}")
+
+    async def commit() -> Posted:
+        result = await _write_once(
+            rt,
+            author.sender_key,
+            client_id,
+            lambda connection: start_conversation(
+                connection, author, visitor_id, client_id, text, None
+            ),
+        )
+        if isinstance(result, Refused):
+            if result.code == "visitor_not_found":
+                raise NotFound("visitor_not_found", "no such visitor")
+            raise Conflict("conversation_exists", "this visitor already has an open conversation")
+        return result
+
+    return await deliver(rt, commit, on_stored)
+
+
+async def start_by_system(
+    rt: Runtime, site_id: str, visitor_id: str, client_id: str, text: str, visit: int
+) -> Posted | None:
+    """Start a conversation with a system message (an automatic invitation), at most once
+    per ``client_id`` and only during the given visit of a visitor with no open
+    conversation; None when nothing was sent."""
+    author = Author(AuthorKind.system, None, None, f"system:{visitor_id}")
+    result = await _write_once(
+        rt,
+        author.sender_key,
+        client_id,
+        lambda connection: start_conversation(
+            connection, author, visitor_id, client_id, text, visit
+        ),
+    )
+    if isinstance(result, Refused) or result.duplicate:
+        return None
+
+    async def committed() -> Posted:
+        return result
+
+    return await deliver(rt, committed)
+
+
+@dataclass
+class Changed:
+    """A conversation as committed, with the events that announce the change."""
+
+    conversation: Conversation
+    events: list[DomainEvent] = field(default_factory=list)
+
+
+async def _lock_conversation(session: AsyncSession, conversation_id: str) -> Conversation | None:
+    return (
+        await session.execute(
+            select(Conversation)
+            .where(Conversation.id == conversation_id)
+            .with_for_update(key_share=True)
+        )
+    ).scalar_one_or_none()
+
+
+async def resolve(rt: Runtime, conversation_id: str, by_agent: Agent | None) -> Conversation:
+    async def commit() -> Changed:
+        async with rt.db.writing() as session:
+            conversation = await _lock_conversation(session, conversation_id)
+            if conversation is None:
+                raise NotFound("conversation_not_found", "no such conversation")
+            now = utcnow()
+            apply_transition(conversation, "resolve", now)
+            await sla.close_wait(session, conversation, now, answered_by=None)
+            if conversation.assignee_id is None and by_agent is not None:
+                conversation.assignee_id = by_agent.id
+            visitor = await session.get(Visitor, conversation.visitor_id)
+        return Changed(conversation, [ConversationChanged(conversation, visitor, True)])
+
+    return (await deliver(rt, commit)).conversation
+
+
+async def rate(rt: Runtime, visitor_id: str, score: int, comment: str | None) -> Conversation:
+    """Rate the visitor's latest conversation (usually just resolved)."""
+
+    async def commit() -> Changed:
+        async with rt.db.writing() as session:
+            conversation = (
+                await session.execute(
+                    select(Conversation)
+                    .where(Conversation.visitor_id == visitor_id)
+                    .order_by(Conversation.created_at.desc())
+                    .limit(1)
+                )
+            ).scalar_one_or_none()
+            if conversation is None:
+                raise NotFound("conversation_not_found", "there is no conversation to rate")
+            conversation.rating = score
+            conversation.rating_comment = (comment or "").strip() or None
+            visitor = await session.get(Visitor, visitor_id)
+        return Changed(conversation, [ConversationChanged(conversation, visitor, False)])
+
+    return (await deliver(rt, commit)).conversation

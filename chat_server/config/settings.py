@@ -1,0 +1,165 @@
+"""Configuration: the only module that reads the environment.
+
+Every setting comes from a ``CHAT_*`` variable; command-line flags override them.
+A bad value raises :class:`SettingsError` naming the variable, which the CLI turns
+into one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class SettingsError(ValueError):
+    """A configuration value is unusable; ``variable`` names it."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    redis_url: str | None
+    geoip_db: Path | None
+    trusted_proxies: tuple[Network, ...]
+    secret_key: str
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    db_pool_size: int = 10
+    # Tunables below are not in the contract; tests shorten them.
+    visitor_grace_seconds: float = 3.0
+    visitor_left_seconds: float = 60.0
+    visit_timeout_seconds: float = 30 * 60
+    jobs_interval_seconds: float = 0.25
+    send_queue_size: int = 512
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def parse_trusted_proxies(value: str) -> tuple[Network, ...]:
+    networks = []
+    for entry in value.split(","):
+        entry = entry.strip()
+        if not entry:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            raise SettingsError(
+                "CHAT_TRUSTED_PROXIES", f"{entry!r} is not an IP address or CIDR"
+            ) from None
+    return tuple(networks)
+
+
+def _database_url(value: str | None, data_dir: Path) -> str:
+    if not value:
+        return f"sqlite+aiosqlite:///{data_dir / 'chat.db'}"
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise SettingsError("CHAT_DATABASE_URL", f"{value!r} is not a database URL") from None
+    if url.drivername not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
+        raise SettingsError(
+            "CHAT_DATABASE_URL",
+            f"driver {url.drivername!r} is not supported; use sqlite+aiosqlite:// or postgresql+asyncpg://",
+        )
+    return value
+
+
+def _redis_url(value: str | None) -> str | None:
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("redis", "rediss", "unix") or not (parts.hostname or parts.path):
+        raise SettingsError("CHAT_REDIS_URL", f"{value!r} is not a redis:// URL")
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise SettingsError("CHAT_REDIS_URL", f"{value!r} has a bad port") from None
+    return value
+
+
+def _geoip_db(value: str | None) -> Path | None:
+    if value is None:
+        bundled = Path(__file__).resolve().parent.parent / "data" / "GeoLite2-City.mmdb"
+        return bundled if bundled.is_file() else None
+    if value == "":
+        return None
+    path = Path(value)
+    if not path.is_file() or not os.access(path, os.R_OK):
+        raise SettingsError("CHAT_GEOIP_DB", f"{value!r} is not a readable file")
+    return path
+
+
+def _secret_key(value: str | None, data_dir: Path) -> str:
+    if value:
+        return value
+    path = data_dir / "secret_key"
+    try:
+        if path.is_file():
+            return path.read_text().strip()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
+        return key
+    except FileExistsError:
+        return path.read_text().strip()
+    except OSError as exc:
+        raise SettingsError(
+            "CHAT_DATA_DIR", f"cannot keep the secret key in {data_dir}: {exc}"
+        ) from None
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+    data_dir = Path(env.get("CHAT_DATA_DIR") or "./var").resolve()
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SettingsError("CHAT_DATA_DIR", f"cannot create {data_dir}: {exc}") from None
+
+    def number(name: str, default: float) -> float:
+        raw = env.get(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            raise SettingsError(name, f"{raw!r} is not a number") from None
+        if value <= 0:
+            raise SettingsError(name, "must be positive")
+        return value
+
+    return Settings(
+        data_dir=data_dir,
+        database_url=_database_url(env.get("CHAT_DATABASE_URL"), data_dir),
+        redis_url=_redis_url(env.get("CHAT_REDIS_URL")),
+        geoip_db=_geoip_db(env.get("CHAT_GEOIP_DB")),
+        trusted_proxies=parse_trusted_proxies(env.get("CHAT_TRUSTED_PROXIES", "127.0.0.1,::1")),
+        secret_key=_secret_key(env.get("CHAT_SECRET_KEY"), data_dir),
+        db_pool_size=int(number("CHAT_DB_POOL_SIZE", 10)),
+        visitor_grace_seconds=number("CHAT_VISITOR_GRACE_SECONDS", 3.0),
+        visitor_left_seconds=number("CHAT_VISITOR_LEFT_SECONDS", 60.0),
+        visit_timeout_seconds=number("CHAT_VISIT_TIMEOUT_SECONDS", 30 * 60),
+        jobs_interval_seconds=number("CHAT_JOBS_INTERVAL_SECONDS", 0.25),
+        send_queue_size=int(number("CHAT_SEND_QUEUE_SIZE", 512)),
+    )

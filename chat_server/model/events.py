@@ -1,0 +1,99 @@
+"""Domain events: what a command changed, as committed.
+
+Commands return these; they never build frames. :func:`chat_server.runtime.delivery.deliver`
+commits, acknowledges, then publishes them, and :mod:`chat_server.wire.outbound` is the
+one place that turns them into frames (each frame encoded once for all its
+recipients). Whatever else reacts to a change (e-mail, webhooks, the assistant)
+subscribes to these same events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from chat_server.model.rows import Journey
+from chat_server.model.tables import Conversation, Message, Visitor
+
+
+@dataclass(frozen=True, slots=True)
+class MessagePosted:
+    """A message was stored (``started``: it opened its conversation)."""
+
+    message: Message
+    conversation: Conversation
+    #: Names the visitor in the agents' conversation view; loaded only when one is sent.
+    visitor: Visitor | None
+    started: bool = False
+    #: The conversation's waiting state changed (a wait opened or was answered).
+    wait_changed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationChanged:
+    """A conversation's status, assignee, waiting state or rating changed."""
+
+    conversation: Conversation
+    visitor: Visitor | None
+    #: Whether the visitor's own sockets hear of it too (a resolution, not a rating).
+    visitor_sees: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SlaAlerted:
+    """A wait reached its warning point or its target (announced once per wait)."""
+
+    level: Literal["warning", "breached"]
+    conversation_id: str
+    wait_kind: str
+    waited_seconds: float
+    target_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class VisitorMoved:
+    """A visitor arrived, moved to a page, or changed what agents see of it."""
+
+    journey: Journey
+    online: bool
+    at: datetime
+    #: How many of the latest pages agents are sent.
+    page_limit: int
+
+
+@dataclass(frozen=True, slots=True)
+class VisitorLeft:
+    """A visitor has had no socket for the grace period."""
+
+    visitor_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class TypingChanged:
+    """Someone started or stopped typing in a conversation."""
+
+    conversation_id: str
+    visitor_id: str
+    author_kind: Literal["visitor", "agent"]
+    author_id: str
+    author_name: str | None
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AgentsOnlineChanged:
+    """How many agents are online, for every shopper's widget."""
+
+    count: int
+
+
+DomainEvent = (
+    MessagePosted
+    | ConversationChanged
+    | SlaAlerted
+    | VisitorMoved
+    | VisitorLeft
+    | TypingChanged
+    | AgentsOnlineChanged
+)

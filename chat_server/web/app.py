@@ -1,0 +1,165 @@
+"""create_app(settings): routes, middleware, lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+
+from chat_server.config.assets import asset_dir
+from chat_server.config.settings import Settings
+from chat_server.model.errors import DomainError
+from chat_server.observe import garbage, metrics
+from chat_server.realtime.backends import create_bus, create_message_limiter, create_presence
+from chat_server.realtime.hub import Hub
+from chat_server.runtime.state import Runtime
+from chat_server.security.auth import Signer
+from chat_server.storage.database import Database
+from chat_server.tracking.geo import GeoLocator
+from chat_server.web import scheduler as jobs
+from chat_server.web.endpoints import api, console, demo
+from chat_server.web.endpoints.agent_ws import agent_endpoint
+from chat_server.web.endpoints.http_errors import domain_error_handler, error_response
+from chat_server.web.endpoints.widget_ws import visitor_endpoint
+
+log = logging.getLogger("chat_server")
+
+
+def open_geolocator(settings: Settings) -> GeoLocator | None:
+    if settings.geoip_db is None:
+        return None
+    return GeoLocator(str(settings.geoip_db))
+
+
+async def healthz(request: Request) -> Response:
+    rt: Runtime = request.app.state.runtime
+    problems = []
+    try:
+        await rt.db.ping()
+    except Exception as exc:
+        problems.append(f"database: {type(exc).__name__}")
+    try:
+        await rt.bus.ping()
+    except Exception as exc:
+        problems.append(f"bus: {type(exc).__name__}")
+    if problems:
+        return JSONResponse({"status": "unavailable", "problems": problems}, status_code=503)
+    return JSONResponse({"status": "ok"})
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    body, content_type = metrics.render()
+    return Response(body, media_type=content_type)
+
+
+async def widget_js(request: Request) -> Response:
+    return FileResponse(
+        asset_dir("widget") / "widget.js",
+        media_type="application/javascript; charset=utf-8",
+        headers={"cache-control": "public, max-age=300", "access-control-allow-origin": "*"},
+    )
+
+
+async def favicon(request: Request) -> Response:
+    return FileResponse(
+        asset_dir("agent_console") / "static" / "logo.svg",
+        media_type="image/svg+xml",
+        headers={"cache-control": "public, max-age=86400"},
+    )
+
+
+async def console_root(request: Request) -> Response:
+    return RedirectResponse("/console/", 307)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if request.url.path.startswith("/api/"):
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return error_response(exc.status_code, code, str(exc.detail))
+    return JSONResponse(
+        {"error": {"code": "http_error", "message": str(exc.detail)}}, status_code=exc.status_code
+    )
+
+
+SOCKET_ENDPOINTS: dict[str, Callable[[WebSocket], Awaitable[None]]] = {
+    "/ws/visitor": visitor_endpoint,
+    "/ws/agent": agent_endpoint,
+}
+
+
+class ChatApp(Starlette):
+    """Starlette, but the two socket paths go straight to their endpoint.
+
+    A socket's call stack lives as long as the socket: through Starlette's error and
+    exception middleware and the router that is about 4.5 KB of coroutine frames per
+    idle socket, for handlers that cannot answer an accepted socket anyway.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            endpoint = SOCKET_ENDPOINTS.get(scope["path"])
+            if endpoint is not None:
+                scope["app"] = self
+                await endpoint(WebSocket(scope, receive, send))
+                return
+        await super().__call__(scope, receive, send)
+
+
+def create_app(settings: Settings) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        db = Database(settings)
+        bus = create_bus(settings.redis_url)
+        hub = Hub(bus)
+        runtime = Runtime(
+            settings=settings,
+            db=db,
+            bus=bus,
+            presence=create_presence(settings.redis_url, bus),
+            signer=Signer(settings.secret_key),
+            geo=open_geolocator(settings),
+            message_limiter=create_message_limiter(bus),
+        )
+        app.state.runtime = runtime
+        app.state.hub = hub
+        await bus.start(hub.deliver, hub.resync_all)
+        runner = jobs.JobRunner(runtime)
+        runner.start()
+        garbage.take_over_full_collections()
+        try:
+            yield
+        finally:
+            await runner.stop()
+            await runtime.presence.close()
+            await bus.stop()
+            if runtime.geo is not None:
+                runtime.geo.close()
+            await db.dispose()
+
+    routes = [
+        Route("/healthz", healthz),
+        Route("/metrics", metrics_endpoint),
+        Route("/widget.js", widget_js),
+        Route("/favicon.ico", favicon),
+        WebSocketRoute("/ws/visitor", visitor_endpoint),
+        WebSocketRoute("/ws/agent", agent_endpoint),
+        Mount("/api/v1", routes=api.routes),
+        Route("/console", console_root),
+        Mount("/console", routes=console.routes),
+        Mount("/demo", routes=demo.routes),
+        Route("/", lambda request: RedirectResponse("/demo/", 307)),
+    ]
+    return ChatApp(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={DomainError: domain_error_handler, HTTPException: http_error},
+    )

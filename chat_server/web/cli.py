@@ -1,0 +1,331 @@
+"""The ``chat-server`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, NoReturn, TypeVar
+
+import orjson
+
+from chat_server.config.settings import Settings, SettingsError, load_settings
+
+T = TypeVar("T")
+
+DEMO_PASSWORD = "demo-pass-2026"
+DEMO_ACCOUNTS = [
+    ("agent@demo.local", "Ayşe Agent", "agent"),
+    ("manager@demo.local", "Mehmet Manager", "manager"),
+    ("admin@demo.local", "Deniz Admin", "admin"),
+]
+
+
+def fail(message: str, status: int = 2) -> NoReturn:
+    print(f"chat-server: {message}", file=sys.stderr)
+    raise SystemExit(status)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(orjson.dumps(data).decode() + "\n")
+    sys.stdout.flush()
+
+
+def settings_or_exit() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        fail(str(exc))
+
+
+def with_runtime(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
+    from chat_server.realtime.bus import MemoryBus
+    from chat_server.realtime.presence import MemoryPresence
+    from chat_server.runtime.state import Runtime
+    from chat_server.security.auth import Signer
+    from chat_server.storage.database import Database
+
+    async def main() -> T:
+        db = Database(settings)
+        try:
+            return await work(
+                Runtime(settings, db, MemoryBus(), MemoryPresence(), Signer(settings.secret_key))
+            )
+        finally:
+            await db.dispose()
+
+    return asyncio.run(main())
+
+
+def check_services(settings: Settings) -> None:
+    """Stop with one clear line if a configured service is unusable."""
+    from chat_server.storage.database import Database
+
+    async def ping_database() -> None:
+        db = Database(settings)
+        try:
+            await asyncio.wait_for(db.ping(), 10)
+        finally:
+            await db.dispose()
+
+    try:
+        asyncio.run(ping_database())
+    except Exception as exc:
+        fail(
+            f"CHAT_DATABASE_URL: cannot open the database: {type(exc).__name__}: {exc}".splitlines()[
+                0
+            ]
+        )
+    if settings.redis_url:
+        import redis
+
+        try:
+            redis.Redis.from_url(settings.redis_url, socket_connect_timeout=5).ping()
+        except Exception as exc:
+            fail(f"CHAT_REDIS_URL: cannot reach Redis: {exc}".splitlines()[0])
+    if settings.geoip_db is not None:
+        from chat_server.tracking.geo import GeoDatabaseError, GeoLocator
+
+        try:
+            GeoLocator(str(settings.geoip_db)).close()
+        except GeoDatabaseError as exc:
+            fail(f"CHAT_GEOIP_DB: {exc}")
+
+
+def migrate(settings: Settings) -> None:
+    from chat_server.storage.migrate import upgrade_to_head
+
+    try:
+        upgrade_to_head(settings)
+    except Exception as exc:
+        fail(f"CHAT_DATABASE_URL: migration failed: {type(exc).__name__}: {exc}".splitlines()[0])
+
+
+def app_factory() -> Any:
+    """Used by uvicorn (also in worker processes): settings come from the environment."""
+    from chat_server.web.app import create_app
+
+    return create_app(settings_or_exit())
+
+
+def cmd_run(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    settings = settings_or_exit()
+    check_services(settings)
+    migrate(settings)
+    if args.workers > 1 and settings.is_sqlite:
+        print(
+            "chat-server: note: several workers on SQLite share one file; use PostgreSQL and Redis to scale out",
+            file=sys.stderr,
+        )
+    if args.workers > 1 and not settings.redis_url:
+        fail(
+            "--workers: several workers need CHAT_REDIS_URL so that they share events and presence"
+        )
+    uvicorn.run(
+        "chat_server.web.cli:app_factory",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=False,  # the client IP is resolved in one place, with CHAT_TRUSTED_PROXIES
+        # websockets-sansio, lighter per idle socket (see chat_server/ws_protocol.py)
+        ws="chat_server.realtime.lean_protocol:LeanWebSocketsProtocol",
+        ws_max_size=64 * 1024,
+        ws_per_message_deflate=False,
+        ws_ping_interval=20.0,
+        ws_ping_timeout=20.0,
+        timeout_graceful_shutdown=5,
+        log_level=os.environ.get("CHAT_LOG_LEVEL", "info"),
+        access_log=False,
+    )
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    settings = settings_or_exit()
+    migrate(settings)
+    print("database is at the newest schema")
+
+
+def cmd_sites_create(args: argparse.Namespace) -> None:
+    from chat_server.admin import sites
+    from chat_server.model.errors import DomainError
+
+    settings = settings_or_exit()
+    migrate(settings)
+    try:
+        site = with_runtime(
+            settings, lambda rt: sites.create_site(rt, args.name, args.origin or [])
+        )
+    except DomainError as exc:
+        fail(exc.message, 1)
+    print_json(sites.site_view(site))
+
+
+def cmd_sites_update(args: argparse.Namespace) -> None:
+    """Change a storefront's settings; the running server picks them up within seconds."""
+    from chat_server.admin import sites
+    from chat_server.model.errors import DomainError
+
+    try:
+        changes = sites.SiteChanges.parse(
+            ip_mode=args.ip_mode,
+            retention_days=args.retention_days,
+            search_params=args.search_param,
+            color=args.color,
+            greeting={"tr": args.greeting_tr, "en": args.greeting_en},
+            auto_invites_json=args.auto_invite,
+        )
+    except DomainError as exc:
+        fail(exc.message, 1)
+    settings = settings_or_exit()
+    migrate(settings)
+    result = with_runtime(settings, lambda rt: sites.update_site(rt, args.site, changes))
+    if result is None:
+        fail(f"no site with key or id {args.site!r}", 1)
+    print_json(result)
+
+
+def cmd_agents_create(args: argparse.Namespace) -> None:
+    from chat_server.admin import accounts
+    from chat_server.model.errors import DomainError
+    from chat_server.wire.views import agent_view
+
+    if not args.password_stdin:
+        fail("--password-stdin is required: the password is read from standard input", 1)
+    password = sys.stdin.readline().rstrip("\r\n")
+    settings = settings_or_exit()
+    migrate(settings)
+    try:
+        agent = with_runtime(
+            settings,
+            lambda rt: accounts.create_agent(rt, args.email, args.name, args.role, password),
+        )
+    except DomainError as exc:
+        fail(exc.message, 1)
+    print_json(agent_view(agent))
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from chat_server.admin import accounts, sites
+    from chat_server.web.endpoints.demo import DEMO_SITE_NAME
+
+    settings = settings_or_exit()
+    migrate(settings)
+    origins = [f"http://{args.host}:{args.port}"]
+    if args.host == "127.0.0.1":
+        origins.append(f"http://localhost:{args.port}")
+
+    async def work(rt: Any) -> dict[str, Any]:
+        site = await sites.site_by_name(rt, DEMO_SITE_NAME)
+        if site is None:
+            site = await sites.create_site(
+                rt,
+                DEMO_SITE_NAME,
+                origins,
+                color="#b4532a",
+                greeting={
+                    "tr": "Merhaba! 👋 Size nasıl yardımcı olabiliriz?",
+                    "en": "Hi there! 👋 How can we help you today?",
+                },
+            )
+        created = []
+        for email, name, role in DEMO_ACCOUNTS:
+            if await accounts.agent_by_email(rt, email) is None:
+                await accounts.create_agent(rt, email, name, role, DEMO_PASSWORD)
+                created.append(email)
+        return {"site": sites.site_view(site), "created": created}
+
+    result = with_runtime(settings, work)
+    base = f"http://{args.host}:{args.port}"
+    print(f"Demo storefront:  {base}/demo/")
+    print(f"Agent console:    {base}/console/  (stats: {base}/console/stats)")
+    print(f"Demo site key:    {result['site']['key']}")
+    for email, _name, role in DEMO_ACCOUNTS:
+        print(f"  {role:<8} {email:<22} password: {DEMO_PASSWORD}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chat-server", description="Live chat server for online shops"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="migrate the database, then serve everything")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8000)
+    run.add_argument("--workers", type=int, default=1)
+    run.set_defaults(func=cmd_run)
+
+    commands.add_parser("migrate", help="apply the database migrations").set_defaults(
+        func=cmd_migrate
+    )
+
+    site_commands = commands.add_parser("sites", help="manage storefronts").add_subparsers(
+        dest="sites_command", required=True
+    )
+    create_site = site_commands.add_parser("create", help="create a storefront")
+    create_site.add_argument("--name", required=True)
+    create_site.add_argument(
+        "--origin", action="append", help="an origin allowed to embed the widget"
+    )
+    create_site.set_defaults(func=cmd_sites_create)
+    update_site = site_commands.add_parser("update", help="change a storefront's settings")
+    update_site.add_argument("site", metavar="KEY_OR_ID")
+    update_site.add_argument(
+        "--ip-mode",
+        choices=["full", "truncate", "none"],
+        help="store visitor IPs whole, truncated (IPv4 /24, IPv6 /48) or not at all; "
+        "applies to what is already stored too",
+    )
+    update_site.add_argument(
+        "--retention-days",
+        type=int,
+        metavar="N",
+        help="purge journeys and resolved conversations older than N days (0: keep forever)",
+    )
+    update_site.add_argument(
+        "--search-param",
+        action="append",
+        metavar="P",
+        help="a query parameter of the shop's own search (repeat for several; they replace "
+        'q, s, search, query, keyword, k; "" restores those)',
+    )
+    update_site.add_argument("--color", help="the widget's colour, like #2563eb")
+    update_site.add_argument("--greeting-tr", metavar="TEXT", help='Turkish greeting ("" removes)')
+    update_site.add_argument("--greeting-en", metavar="TEXT", help='English greeting ("" removes)')
+    update_site.add_argument(
+        "--auto-invite",
+        metavar="JSON",
+        help='automatic invitations, e.g. \'[{"url_contains": "/cart", "after_seconds": 20, '
+        '"text": {"tr": "...", "en": "..."}}]\' ([] removes them)',
+    )
+    update_site.set_defaults(func=cmd_sites_update)
+
+    agent_commands = commands.add_parser("agents", help="manage agent accounts").add_subparsers(
+        dest="agents_command", required=True
+    )
+    create_agent = agent_commands.add_parser("create", help="create an account")
+    create_agent.add_argument("--email", required=True)
+    create_agent.add_argument("--name", required=True)
+    create_agent.add_argument("--role", required=True, choices=["agent", "manager", "admin"])
+    create_agent.add_argument("--password-stdin", action="store_true")
+    create_agent.set_defaults(func=cmd_agents_create)
+
+    demo = commands.add_parser("demo", help="create the demo site and demo accounts")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,219 @@
+"""The agent console pages: login, logout, the console itself (cookie sessions, CSRF)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from functools import lru_cache
+from typing import Any
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from chat_server.admin import accounts
+from chat_server.config.assets import asset_dir
+from chat_server.model.tables import Agent, Role
+from chat_server.runtime.state import Runtime
+from chat_server.security.auth import csrf_matches
+from chat_server.sla import core as sla
+from chat_server.wire.views import agent_view
+
+SESSION_COOKIE = "chat_session"
+LOGIN_COOKIE = "chat_login"
+LANG_COOKIE = "chat_lang"
+LANGUAGES = ("tr", "en")
+
+templates = Jinja2Templates(directory=str(asset_dir("agent_console") / "templates"))
+
+
+@lru_cache(maxsize=4)
+def translations(lang: str) -> dict[str, str]:
+    """The console's strings (``<lang>.json``) merged with each page's (``<page>.<lang>.json``)."""
+    folder = asset_dir("agent_console") / "i18n"
+    data: dict[str, str] = {}
+    for path in [folder / f"{lang}.json", *sorted(folder.glob(f"*.{lang}.json"))]:
+        if path.is_file():
+            data.update(json.loads(path.read_text(encoding="utf-8")))
+    return data
+
+
+def choose_language(request: Request) -> str:
+    asked = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
+    if asked in LANGUAGES:
+        return asked
+    accept = request.headers.get("accept-language", "").lower()
+    return "tr" if accept.startswith("tr") else "en"
+
+
+def _rt(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+def _remember_language(request: Request, response: Response, lang: str) -> Response:
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+async def session_agent(request: Request) -> tuple[Agent, str] | None:
+    rt = _rt(request)
+    session = rt.signer.read_session(request.cookies.get(SESSION_COOKIE))
+    if session is None:
+        return None
+    agent = await accounts.agent_by_id(rt, session[0])
+    return (agent, session[1]) if agent else None
+
+
+def _safe_next(value: str | None) -> str:
+    if value and value.startswith("/console") and not value.startswith("//"):
+        return value
+    return "/console/"
+
+
+def _render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    lang = choose_language(request)
+    full = {"lang": lang, "t": translations(lang), **context}
+    response = templates.TemplateResponse(request, name, full, status_code=status)
+    response.headers["x-frame-options"] = "DENY"
+    response.headers["referrer-policy"] = "same-origin"
+    return _remember_language(request, response, lang)
+
+
+async def login_page(request: Request) -> Response:
+    rt = _rt(request)
+    seed = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(16)
+    if request.method == "GET":
+        if await session_agent(request):
+            return RedirectResponse(_safe_next(request.query_params.get("next")), 303)
+        response = _render(
+            request,
+            "login.html",
+            {
+                "csrf_token": rt.signer.anonymous_csrf(seed),
+                "error": None,
+                "email": "",
+                "next": _safe_next(request.query_params.get("next")),
+            },
+        )
+        response.set_cookie(LOGIN_COOKIE, seed, httponly=True, samesite="strict")
+        return response
+    form = await request.form()
+    email = str(form.get("email") or "").strip()
+    password = str(form.get("password") or "")
+    next_url = _safe_next(str(form.get("next") or ""))
+    t = translations(choose_language(request))
+
+    def fail(message: str, status: int) -> Response:
+        response = _render(
+            request,
+            "login.html",
+            {
+                "csrf_token": rt.signer.anonymous_csrf(seed),
+                "error": message,
+                "email": email,
+                "next": next_url,
+            },
+            status,
+        )
+        response.set_cookie(LOGIN_COOKIE, seed, httponly=True, samesite="strict")
+        return response
+
+    if not request.cookies.get(LOGIN_COOKIE) or not csrf_matches(
+        rt.signer.anonymous_csrf(seed), str(form.get("csrf_token") or "")
+    ):
+        return fail(t.get("login.error_csrf", "Your session expired; please try again."), 400)
+    client = request.client.host if request.client else "?"
+    key = f"console:{client}:{email.lower()}"
+    if rt.login_limiter.blocked(key):
+        return fail(
+            t.get("login.error_rate_limited", "Too many attempts; wait a few minutes."), 429
+        )
+    agent = await accounts.authenticate(rt, email, password)
+    if agent is None:
+        rt.login_limiter.failed(key)
+        return fail(t.get("login.error_invalid", "Wrong e-mail or password."), 401)
+    rt.login_limiter.succeeded(key)
+    response = RedirectResponse(next_url, 303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        rt.signer.issue_session(agent.id),
+        httponly=True,
+        samesite="lax",
+        max_age=12 * 3600,
+    )
+    response.delete_cookie(LOGIN_COOKIE)
+    return response
+
+
+async def logout(request: Request) -> Response:
+    found = await session_agent(request)
+    form = await request.form()
+    if found is not None and not csrf_matches(found[1], str(form.get("csrf_token") or "")):
+        return HTMLResponse("CSRF check failed", status_code=400)
+    response = RedirectResponse("/console/login", 303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+def _login_redirect(request: Request) -> Response:
+    return RedirectResponse(f"/console/login?next={quote(request.url.path)}", 303)
+
+
+async def console_page(request: Request) -> Response:
+    found = await session_agent(request)
+    if found is None:
+        return _login_redirect(request)
+    agent, csrf = found
+    rt = _rt(request)
+    policy = await sla.current_policy(rt)
+    return _render(
+        request,
+        "console.html",
+        {
+            "csrf_token": csrf,
+            "agent": agent_view(agent),
+            "api_token": rt.signer.issue_token(agent.id),
+            "sla": policy.view(),
+        },
+    )
+
+
+async def stats_page(request: Request) -> Response:
+    found = await session_agent(request)
+    if found is None:
+        return _login_redirect(request)
+    agent, csrf = found
+    if agent.role not in (Role.manager.value, Role.admin.value):
+        lang = choose_language(request)
+        return HTMLResponse(
+            translations(lang).get("stats.forbidden", "Managers only."), status_code=403
+        )
+    rt = _rt(request)
+    policy = await sla.current_policy(rt)
+    return _render(
+        request,
+        "stats.html",
+        {
+            "csrf_token": csrf,
+            "agent": agent_view(agent),
+            "api_token": rt.signer.issue_token(agent.id),
+            "sla": policy.view(),
+        },
+    )
+
+
+routes = [
+    Route("/", console_page, methods=["GET"]),
+    Route("/login", login_page, methods=["GET", "POST"]),
+    Route("/logout", logout, methods=["POST"]),
+    Route("/stats", stats_page, methods=["GET"]),
+    Mount(
+        "/static",
+        StaticFiles(directory=str(asset_dir("agent_console") / "static")),
+        name="console-static",
+    ),
+]

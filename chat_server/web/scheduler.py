@@ -1,0 +1,69 @@
+"""Periodic work run from the lifespan: SLA announcements, departed visitors, presence,
+retention and the scheduled full garbage collection.
+
+The jobs decide what must happen once in the database, so any number of processes
+may run these loops side by side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from chat_server.admin import retention
+from chat_server.observe import garbage
+from chat_server.runtime.state import Runtime
+from chat_server.sla.announcements import announce_sla, close_waits_of_departed
+
+log = logging.getLogger("chat_server.web.scheduler")
+
+
+class JobRunner:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        interval = self.rt.settings.jobs_interval_seconds
+        self._tasks = [
+            asyncio.create_task(self._every(interval, announce_sla), name="sla"),
+            asyncio.create_task(
+                self._every(max(1.0, interval * 4), close_waits_of_departed), name="departed"
+            ),
+            asyncio.create_task(self._every(5.0, self._refresh_presence), name="presence"),
+        ]
+        self._tasks.append(
+            asyncio.create_task(self._every(3600.0, retention.purge_expired), name="retention")
+        )
+        self._tasks.append(
+            asyncio.create_task(
+                self._after(garbage.FULL_COLLECTION_SECONDS, garbage.collect_fully), name="gc"
+            )
+        )
+
+    async def _refresh_presence(self, rt: Runtime) -> object:
+        await rt.presence.refresh()
+        return None
+
+    async def _every(self, seconds: float, job: object) -> None:
+        while True:
+            try:
+                await job(self.rt)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("job %s failed", getattr(job, "__name__", job), exc_info=True)
+            await asyncio.sleep(seconds)
+
+    async def _after(self, seconds: float, job: object) -> None:
+        """``job`` every ``seconds``, the first time after ``seconds``."""
+        await asyncio.sleep(seconds)
+        await self._every(seconds, job)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

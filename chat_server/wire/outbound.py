@@ -1,0 +1,218 @@
+"""Frames out: the one place that turns domain events into frames.
+
+:func:`envelopes_for` addresses each event's frames to topics; every frame is
+JSON-encoded once, here, and the same text goes to every recipient. The frames a
+socket sends only to itself (``welcome``, ``ack``, replies) are built here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+from pydantic import BaseModel
+
+from chat_server.model.events import (
+    AgentsOnlineChanged,
+    ConversationChanged,
+    DomainEvent,
+    MessagePosted,
+    SlaAlerted,
+    TypingChanged,
+    VisitorLeft,
+    VisitorMoved,
+)
+from chat_server.model.tables import AuthorKind, Conversation, Message
+from chat_server.wire.envelope import AGENTS_TOPIC, VISITORS_TOPIC, Envelope, visitor_topic
+from chat_server.wire.views import (
+    conversation_view,
+    journey_view,
+    message_view,
+    public_conversation_view,
+)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump()
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+def dump(frame: dict[str, Any]) -> str:
+    """Encode a server frame once; the text goes unchanged to every recipient."""
+    return orjson.dumps(frame, default=_default).decode()
+
+
+# -- frames a socket sends to itself -------------------------------------------------------
+
+
+def error_frame(code: str, message: str, ref: str | None = None) -> str:
+    return dump({"type": "error", "code": code, "message": message, "ref": ref})
+
+
+def ack_frame(client_id: str, message: Message) -> str:
+    return dump({"type": "ack", "client_id": client_id, "message": message_view(message)})
+
+
+def message_frame(message: Message) -> str:
+    return dump({"type": "message.created", "message": message_view(message)})
+
+
+def visitor_welcome_frame(
+    visitor_id: str,
+    visitor_token: str,
+    conversation: Conversation | None,
+    agents_online: int,
+    site: dict[str, Any],
+) -> str:
+    return dump(
+        {
+            "type": "welcome",
+            "visitor_id": visitor_id,
+            "visitor_token": visitor_token,
+            "conversation": public_conversation_view(conversation) if conversation else None,
+            "agents_online": agents_online,
+            "site": site,
+        }
+    )
+
+
+def agent_welcome_frame(
+    agent: dict[str, Any],
+    conversations: list[dict[str, Any]],
+    visitors: list[dict[str, Any]],
+    agents_online: int,
+    sla: dict[str, Any],
+) -> str:
+    return dump(
+        {
+            "type": "welcome",
+            "agent": agent,
+            "conversations": conversations,
+            "visitors": visitors,
+            "agents_online": agents_online,
+            "sla": sla,
+        }
+    )
+
+
+def rating_recorded_frame(conversation_id: str, score: int) -> str:
+    return dump({"type": "rating.recorded", "conversation_id": conversation_id, "score": score})
+
+
+def identified_frame(name: str | None, email: str | None) -> str:
+    return dump({"type": "identified", "name": name, "email": email})
+
+
+# -- events to addressed frames -----------------------------------------------------------
+
+
+def envelopes_for(events: Iterable[DomainEvent]) -> list[Envelope]:
+    envelopes: list[Envelope] = []
+    for event in events:
+        envelopes.extend(_envelopes(event))
+    return envelopes
+
+
+def _envelopes(event: DomainEvent) -> list[Envelope]:
+    if isinstance(event, MessagePosted):
+        return _message_posted(event)
+    if isinstance(event, ConversationChanged):
+        agents = _agents_update(
+            event.conversation, conversation_view(event.conversation, event.visitor)
+        )
+        return [agents, _visitor_update(event.conversation)] if event.visitor_sees else [agents]
+    if isinstance(event, SlaAlerted):
+        return [_sla_alert(event)]
+    if isinstance(event, VisitorMoved):
+        view = journey_view(event.journey, event.online, event.at, event.page_limit)
+        return [Envelope(AGENTS_TOPIC, dump({"type": "visitor.updated", "visitor": view}))]
+    if isinstance(event, VisitorLeft):
+        return [
+            Envelope(AGENTS_TOPIC, dump({"type": "visitor.left", "visitor_id": event.visitor_id}))
+        ]
+    if isinstance(event, TypingChanged):
+        return _typing(event)
+    if isinstance(event, AgentsOnlineChanged):
+        return [
+            Envelope(VISITORS_TOPIC, dump({"type": "agents.updated", "agents_online": event.count}))
+        ]
+    raise TypeError(f"no frames for {type(event).__name__}")
+
+
+def _message_posted(event: MessagePosted) -> list[Envelope]:
+    """``conversation.updated`` goes to agents only when the waiting state changed:
+    everything else about a new message is in its ``message.created``."""
+    message, conversation = event.message, event.conversation
+    envelopes = []
+    if event.started:
+        created = conversation_view(conversation, event.visitor, message)
+        envelopes.append(
+            Envelope(AGENTS_TOPIC, dump({"type": "conversation.created", "conversation": created}))
+        )
+        envelopes.append(_visitor_update(conversation))
+    frame = message_frame(message)
+    envelopes.append(Envelope(AGENTS_TOPIC, frame, conversation.id, message.seq))
+    if not message.internal:
+        envelopes.append(
+            Envelope(visitor_topic(conversation.visitor_id), frame, conversation.id, message.seq)
+        )
+    if event.wait_changed and not event.started:
+        envelopes.append(
+            _agents_update(conversation, conversation_view(conversation, event.visitor, message))
+        )
+    if message.author_kind == AuthorKind.agent.value and not message.internal and not event.started:
+        # The visitor sees the conversation answered (and reopened, if it was resolved).
+        envelopes.append(_visitor_update(conversation))
+    return envelopes
+
+
+def _agents_update(conversation: Conversation, view: dict[str, Any]) -> Envelope:
+    return Envelope(AGENTS_TOPIC, dump({"type": "conversation.updated", "conversation": view}))
+
+
+def _visitor_update(conversation: Conversation) -> Envelope:
+    return Envelope(
+        visitor_topic(conversation.visitor_id),
+        dump(
+            {"type": "conversation.updated", "conversation": public_conversation_view(conversation)}
+        ),
+    )
+
+
+def _sla_alert(event: SlaAlerted) -> Envelope:
+    return Envelope(
+        AGENTS_TOPIC,
+        dump(
+            {
+                "type": f"sla.{event.level}",
+                "conversation_id": event.conversation_id,
+                "kind": event.wait_kind,
+                "waited_seconds": round(event.waited_seconds, 3),
+                "target_seconds": event.target_seconds,
+            }
+        ),
+    )
+
+
+def _typing(event: TypingChanged) -> list[Envelope]:
+    author = {"kind": event.author_kind, "id": event.author_id, "name": event.author_name}
+    to_agents = Envelope(
+        AGENTS_TOPIC,
+        dump(
+            {
+                "type": "typing",
+                "conversation_id": event.conversation_id,
+                "active": event.active,
+                "author": author,
+            }
+        ),
+    )
+    if event.author_kind == "visitor":
+        return [to_agents]
+    to_visitor = Envelope(
+        visitor_topic(event.visitor_id),
+        dump({"type": "typing", "active": event.active, "author": author}),
+    )
+    return [to_visitor, to_agents]
