@@ -27,6 +27,16 @@ GC_PAUSE_SECONDS = Histogram(
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
 )
 
+# The Redis bus (scaled out only).
+BUS_HEALTHY = Gauge("chat_bus_healthy", "1 while the Redis bus is connected and subscribed")
+BUS_RECONNECTS = Counter("chat_bus_reconnects_total", "Reconnections to Redis after an outage")
+BUS_KEPT = Counter(
+    "chat_bus_kept_events_total", "Events published while Redis was away, kept for later"
+)
+BUS_DROPPED = Counter(
+    "chat_bus_dropped_events_total", "Kept events dropped because the outage lasted too long"
+)
+
 
 def render() -> tuple[bytes, str]:
     return generate_latest(), CONTENT_TYPE_LATEST

@@ -16,7 +16,12 @@ from collections.abc import Awaitable, Callable
 
 from chat_server.wire.envelope import Envelope
 
-log = logging.getLogger("chat_server.realtime.bus")
+log = logging.getLogger(__name__)
+
+
+class BusUnavailable(ConnectionError):
+    """The bus cannot carry events right now (``/healthz`` answers 503)."""
+
 
 Deliver = Callable[[Envelope], None]
 Resync = Callable[[], Awaitable[None]]

@@ -28,7 +28,7 @@ from chat_server.observe import metrics
 from chat_server.realtime.bus import Bus
 from chat_server.wire.envelope import Envelope
 
-log = logging.getLogger("chat_server.realtime.hub")
+log = logging.getLogger(__name__)
 
 # Loads the encoded message.created frames after a seq, in order: (seq, text).
 GapLoader = Callable[[str, int], Awaitable[list[tuple[int, str]]]]

@@ -1,12 +1,7 @@
 """Search keywords, campaigns and referrer kinds from page and referrer URLs.
 
-The table of known search engines, social networks and webmail hosts is the
-one maintained by ``referer-parser`` (loaded once, when that package is
-imported), extended here with engines and domains it lacks (yandex.com.tr,
-ya.ru, baidu.com, Brave, Startpage, Qwant, ...). The lookup follows
-referer-parser's rules: the referrer's host, then each parent domain, is
-looked up first with the path's first segment (``google.com/imgres``) and then
-without a path.
+Which host is a search engine, a social network or a webmail is
+:mod:`chat_server.tracking.referrer_table`'s to say.
 
 Every function is pure, does no I/O and never raises on bad input. Search words
 and campaigns are cached per URL (and referrer): shoppers' pages repeat a lot.
@@ -19,10 +14,10 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Final, Literal
+from typing import Final
 from urllib.parse import SplitResult, parse_qsl, urlsplit
 
-import referer_parser
+from chat_server.tracking.referrer_table import ANDROID_APPS, ReferrerKind, lookup
 
 __all__ = [
     "DEFAULT_SITE_SEARCH_PARAMS",
@@ -39,8 +34,6 @@ DEFAULT_SITE_SEARCH_PARAMS: Final = ("q", "s", "search", "query", "keyword", "k"
 MAX_KEYWORD_LENGTH: Final = 200
 CAMPAIGN_FIELDS: Final = ("source", "medium", "campaign", "term", "content")
 _CACHE_SIZE: Final = 4096
-
-ReferrerKind = Literal["search", "social", "external", "internal"]
 
 
 @dataclass(frozen=True)
@@ -67,152 +60,6 @@ class ReferrerInfo:
 
     kind: ReferrerKind
     name: str | None
-
-
-# --- the referrer table -------------------------------------------------------
-
-# (medium, source name, query parameters holding the search phrase, in order of preference)
-_Entry = tuple[str, str, tuple[str, ...]]
-
-# What referer-parser 0.4.1 does not know (or only knows under www.):
-# medium -> name -> (domains, parameters). Names are already the `source`s we report.
-_EXTRA: Final[dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]]] = {
-    "search": {
-        "yandex": (
-            (
-                "yandex.com.tr",
-                "yandex.kz",
-                "yandex.az",
-                "yandex.uz",
-                "yandex.by",
-                "yandex.ru",
-                "yandex.ua",
-                "yandex.com",
-                "yandex.fr",
-                "yandex.eu",
-                "ya.ru",
-            ),
-            ("text",),
-        ),
-        "baidu": (("baidu.com", "m.baidu.com"), ("wd", "word", "kw")),
-        "bing": (("bing.com", "cn.bing.com"), ("q",)),
-        "duckduckgo": (("duckduckgo.com", "html.duckduckgo.com", "lite.duckduckgo.com"), ("q",)),
-        "yahoo": (("search.yahoo.com", "search.yahoo.co.jp"), ("p", "q")),
-        "brave": (("search.brave.com",), ("q",)),
-        "startpage": (("startpage.com",), ("query", "q")),
-        "qwant": (("qwant.com",), ("q",)),
-        "ecosia": (("ecosia.org",), ("q",)),
-        "kagi": (("kagi.com",), ("q",)),
-        "sogou": (("sogou.com",), ("query", "keyword")),
-        "petal search": (("petalsearch.com",), ("query", "q")),
-        "naver": (("search.naver.com", "m.search.naver.com"), ("query",)),
-        "seznam": (("search.seznam.cz",), ("q",)),
-    },
-    "social": {
-        "twitter": (("x.com", "twitter.com", "t.co"), ()),
-        "facebook": (("facebook.com", "fb.com", "fb.me"), ()),
-        "instagram": (("instagram.com",), ()),
-        "tiktok": (("tiktok.com",), ()),
-        "threads": (("threads.net", "threads.com"), ()),
-        "bluesky": (("bsky.app",), ()),
-        "mastodon": (("mastodon.social",), ()),
-        "whatsapp": (("whatsapp.com", "wa.me"), ()),
-        "telegram": (("t.me", "web.telegram.org"), ()),
-        "discord": (("discord.com",), ()),
-        "youtube": (("youtube.com", "youtu.be"), ()),
-        "linkedin": (("linkedin.com", "lnkd.in"), ()),
-        "pinterest": (("pinterest.com",), ()),
-        "reddit": (("reddit.com",), ()),
-    },
-    "email": {
-        "outlook.com": (("outlook.live.com", "outlook.office.com", "outlook.office365.com"), ()),
-    },
-}
-
-# referer-parser names that are a variant of a main engine.
-_NAME_ALIASES: Final = {
-    "yahoo!": "yahoo",
-    "yahoo! images": "yahoo",
-    "yahoo! mail": "yahoo mail",
-    "google images": "google",
-    "google news": "google",
-    "google video": "google",
-    "google blogsearch": "google",
-    "google product search": "google",
-    "bing images": "bing",
-    "yandex images": "yandex",
-    "naver images": "naver",
-    "ask toolbar": "ask",
-    "taringa!": "taringa",
-}
-
-
-def _source_name(name: str) -> str:
-    lowered = " ".join(str(name).lower().split())
-    return _NAME_ALIASES.get(lowered, lowered)
-
-
-def _build_table() -> tuple[dict[str, _Entry], frozenset[str]]:
-    table: dict[str, _Entry] = {}
-    for domain, config in referer_parser.REFERERS.items():
-        params = tuple(str(p).lower() for p in config.get("params") or ())
-        table[str(domain).lower()] = (
-            str(config["medium"]),
-            _source_name(config["name"]),
-            params,
-        )
-    for medium, engines in _EXTRA.items():
-        for name, (domains, params) in engines.items():
-            for domain in domains:
-                known = table.get(domain)
-                # keep referer-parser's parameters too, ours first
-                merged = tuple(dict.fromkeys((*params, *(known[2] if known else ()))))
-                table[domain] = (medium, name, merged)
-    # hosts that have entries keyed by host + "/" + first path segment
-    path_hosts = frozenset(key.split("/", 1)[0] for key in table if "/" in key)
-    return table, path_hosts
-
-
-_TABLE, _PATH_HOSTS = _build_table()
-
-_ANDROID_APPS: Final[dict[str, tuple[ReferrerKind, str]]] = {
-    "com.google.android.googlequicksearchbox": ("search", "google"),
-    "com.google.android.gm": ("external", "gmail"),
-    "com.facebook.katana": ("social", "facebook"),
-    "com.facebook.lite": ("social", "facebook"),
-    "com.instagram.android": ("social", "instagram"),
-    "com.twitter.android": ("social", "twitter"),
-    "com.linkedin.android": ("social", "linkedin"),
-    "com.pinterest": ("social", "pinterest"),
-    "com.reddit.frontpage": ("social", "reddit"),
-    "com.zhiliaoapp.musically": ("social", "tiktok"),
-}
-
-
-def _parent_domains(host: str) -> Iterable[str]:
-    while True:
-        yield host
-        dot = host.find(".")
-        if dot < 0:
-            return
-        host = host[dot + 1 :]
-
-
-def _lookup(host: str, path: str) -> _Entry | None:
-    if path and path != "/":
-        segment = path.split("/", 2)[1] if path.startswith("/") else ""
-        for candidate in _parent_domains(host):
-            if candidate in _PATH_HOSTS:
-                entry = _TABLE.get(candidate + path)
-                if entry is None and segment:
-                    entry = _TABLE.get(candidate + "/" + segment)
-                if entry is not None:
-                    return entry
-    for candidate in _parent_domains(host):
-        entry = _TABLE.get(candidate)
-        if entry is not None:
-            return entry
-    return None
 
 
 # --- helpers --------------------------------------------------------------------
@@ -287,7 +134,7 @@ def classify_referrer(url: str | None, referrer: str | None) -> ReferrerInfo | N
     if ref_host is None:
         return None
     if scheme == "android-app":
-        app = _ANDROID_APPS.get(ref_host)
+        app = ANDROID_APPS.get(ref_host)
         return ReferrerInfo(*app) if app is not None else ReferrerInfo("external", None)
     if scheme not in ("http", "https"):
         return ReferrerInfo("external", None)
@@ -295,7 +142,7 @@ def classify_referrer(url: str | None, referrer: str | None) -> ReferrerInfo | N
     page_host = _hostname(page) if page is not None else None
     if page_host is not None and _site_host(page_host) == _site_host(ref_host):
         return ReferrerInfo("internal", None)
-    entry = _lookup(ref_host, ref.path)
+    entry = lookup(ref_host, ref.path)
     if entry is None:
         return ReferrerInfo("external", None)
     medium, name, _params = entry
@@ -324,7 +171,7 @@ def _engine_keywords(page_host: str | None, referrer: str | None) -> Iterable[Se
         return
     if page_host is not None and _site_host(page_host) == _site_host(ref_host):
         return
-    entry = _lookup(ref_host, ref.path)
+    entry = lookup(ref_host, ref.path)
     if entry is None or entry[0] != "search" or not entry[2]:
         return
     _medium, name, names = entry

@@ -1,0 +1,2 @@
+"""The Redis implementations of the bus, presence and the shared rate limit, and the
+one connection (``client``) whose pools they share."""

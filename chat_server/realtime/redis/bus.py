@@ -29,20 +29,16 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from prometheus_client import Counter, Gauge
-from redis.asyncio import BlockingConnectionPool, ConnectionPool, Redis
 from redis.asyncio.client import PubSub
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
-from chat_server.realtime.bus import Bus, Deliver, Resync
+from chat_server.observe import metrics
+from chat_server.realtime.bus import Bus, BusUnavailable, Deliver, Resync
+from chat_server.realtime.redis.channels import channel_of, decode_message, replayed, topic_of
+from chat_server.realtime.redis.client import RedisConnection
 from chat_server.wire.envelope import Envelope
 
-log = logging.getLogger("chat_server.realtime.bus")
-
-CHANNEL_PREFIX = b"chat:ev:"
-REPLAY = b"~"  # payload prefix of a kept event: ~ORIGIN~<Envelope.encode()>
+log = logging.getLogger(__name__)
 
 INITIAL_BACKOFF = 0.1
 MAX_BACKOFF = 5.0
@@ -55,58 +51,14 @@ START_TIMEOUT = 5.0
 SUBSCRIBE_CHUNK = 1000
 KEEP_AT_MOST = 10_000  # events kept while Redis is away
 
-BUS_HEALTHY = Gauge("chat_bus_healthy", "1 while the Redis bus is connected and subscribed")
-BUS_RECONNECTS = Counter("chat_bus_reconnects_total", "Reconnections to Redis after an outage")
-BUS_KEPT = Counter(
-    "chat_bus_kept_events_total", "Events published while Redis was away, kept for later"
-)
-BUS_DROPPED = Counter(
-    "chat_bus_dropped_events_total", "Kept events dropped because the outage lasted too long"
-)
-
-
-class BusUnavailable(ConnectionError):
-    """Redis cannot carry events right now (``/healthz`` answers 503)."""
-
-
-def _channel(topic: str) -> bytes:
-    return CHANNEL_PREFIX + topic.encode()
-
-
-def connection_pools(url: str, max_connections: int) -> tuple[ConnectionPool, ConnectionPool]:
-    """(a bounded pool for commands, a one-connection pool for the subscriptions).
-
-    Short timeouts everywhere: Redis answers within a millisecond when it is
-    there, and a caller must learn quickly when it is not. Neither pool retries
-    by itself (a pooled connection that Redis closed is replaced when it is
-    taken from the pool; anything else is the reader's job, which owns
-    reconnection).
-    """
-    commands = BlockingConnectionPool.from_url(
-        url,
-        max_connections=max_connections,
-        timeout=1.0,
-        socket_connect_timeout=1.0,
-        socket_timeout=1.0,
-        retry=Retry(NoBackoff(), 0),
-    )
-    subscriptions = ConnectionPool.from_url(
-        url,
-        max_connections=1,
-        socket_connect_timeout=1.0,
-        socket_timeout=5.0,
-        retry=Retry(NoBackoff(), 0),
-    )
-    return commands, subscriptions
-
 
 class RedisBus(Bus):
     def __init__(self, url: str, max_connections: int = 16) -> None:
         self.healthy = False
         self.origin = secrets.token_hex(8).encode()
-        self._pool, self._sub_pool = connection_pools(url, max_connections)
+        self.connection = RedisConnection(url, max_connections)
         #: Commands for anything else in this process (presence, rate limits) share this pool.
-        self.client = Redis(connection_pool=self._pool)
+        self.client = self.connection.client
         self._topics: set[str] = set()
         self._kept: deque[Envelope] = deque()
         self._waiters: dict[bytes, deque[asyncio.Future[None]]] = {}
@@ -145,8 +97,7 @@ class RedisBus(Bus):
             self._outbox_sent.set_result(None)  # nobody waits forever on a stopped bus
         self._set_healthy(False)
         await self._close_pubsub()
-        await self._pool.disconnect()
-        await self._sub_pool.disconnect()
+        await self.connection.close()
 
     async def publish(self, event: Envelope) -> None:
         await self.publish_many([event])
@@ -176,7 +127,7 @@ class RedisBus(Bus):
                 try:
                     async with self.client.pipeline(transaction=False) as pipe:
                         for event in events:
-                            pipe.publish(_channel(event.topic), event.encode())
+                            pipe.publish(channel_of(event.topic), event.encode())
                         await pipe.execute()
                 except (RedisError, OSError) as exc:
                     log.warning(
@@ -211,7 +162,7 @@ class RedisBus(Bus):
         pubsub = self._pubsub
         if pubsub is None:
             return
-        channel = _channel(topic)
+        channel = channel_of(topic)
         confirmed = self._expect_confirmation(channel)
         try:
             await pubsub.subscribe(channel)
@@ -229,7 +180,7 @@ class RedisBus(Bus):
         if pubsub is None:
             return
         try:
-            await pubsub.unsubscribe(_channel(topic))
+            await pubsub.unsubscribe(channel_of(topic))
         except (RedisError, OSError) as exc:
             await self._lost(pubsub, exc)
 
@@ -252,11 +203,11 @@ class RedisBus(Bus):
 
     def _keep(self, events: list[Envelope]) -> None:
         """Deliver here now; publish later, marked so this process skips them then."""
-        BUS_KEPT.inc(len(events))
+        metrics.BUS_KEPT.inc(len(events))
         for event in events:
             if len(self._kept) >= KEEP_AT_MOST:
                 self._kept.popleft()
-                BUS_DROPPED.inc()
+                metrics.BUS_DROPPED.inc()
             self._kept.append(event)
         for event in events:
             self._deliver_here(event)
@@ -267,9 +218,7 @@ class RedisBus(Bus):
             try:
                 async with self.client.pipeline(transaction=False) as pipe:
                     for event in batch:
-                        pipe.publish(
-                            _channel(event.topic), REPLAY + self.origin + REPLAY + event.encode()
-                        )
+                        pipe.publish(channel_of(event.topic), replayed(self.origin, event))
                     await pipe.execute()
             except BaseException:
                 self._kept.extendleft(reversed(batch))
@@ -311,13 +260,13 @@ class RedisBus(Bus):
             outage = True
 
     async def _connect(self) -> PubSub:
-        pubsub = PubSub(self._sub_pool, ignore_subscribe_messages=False)
+        pubsub = PubSub(self.connection.subscriptions, ignore_subscribe_messages=False)
         try:
             await pubsub.connect()
             # From here on subscribe() and unsubscribe() talk to this connection themselves.
             self._pubsub = pubsub
             self._pending = []
-            channels = sorted(_channel(topic) for topic in self._topics)
+            channels = sorted(channel_of(topic) for topic in self._topics)
             for start in range(0, len(channels), SUBSCRIBE_CHUNK):
                 chunk = [c for c in channels[start : start + SUBSCRIBE_CHUNK] if self._wanted(c)]
                 if chunk:
@@ -349,7 +298,7 @@ class RedisBus(Bus):
         self._suspect_at = None
         self._set_healthy(True)
         if after_outage:
-            BUS_RECONNECTS.inc()
+            metrics.BUS_RECONNECTS.inc()
             for hook in self.reconnected:
                 hook()
             log.warning("Redis is back; local sockets resume from the database")
@@ -397,18 +346,9 @@ class RedisBus(Bus):
     def _handle(self, message: dict[str, Any]) -> None:
         kind = message["type"]
         if kind == "message":
-            channel: bytes = message["channel"]
-            data: bytes = message["data"]
-            if data[:1] == REPLAY:
-                origin, _, data = data[1:].partition(REPLAY)
-                if origin == self.origin:
-                    return  # delivered here when it was kept
-            try:
-                event = Envelope.decode(channel[len(CHANNEL_PREFIX) :].decode(), data)
-            except Exception:
-                log.warning("dropping an undecodable event on %r", channel)
-                return
-            self._deliver_here(event)
+            event = decode_message(message["channel"], message["data"], self.origin)
+            if event is not None:
+                self._deliver_here(event)
         elif kind == "subscribe":
             waiters = self._waiters.get(message["channel"])
             if waiters:
@@ -429,7 +369,7 @@ class RedisBus(Bus):
     # -- bookkeeping -------------------------------------------------------------------
 
     def _wanted(self, channel: bytes) -> bool:
-        return channel[len(CHANNEL_PREFIX) :].decode() in self._topics
+        return topic_of(channel) in self._topics
 
     def _expect_confirmation(self, channel: bytes) -> asyncio.Future[None]:
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -446,7 +386,7 @@ class RedisBus(Bus):
 
     def _set_healthy(self, healthy: bool) -> None:
         self.healthy = healthy
-        BUS_HEALTHY.set(1 if healthy else 0)
+        metrics.BUS_HEALTHY.set(1 if healthy else 0)
 
     async def _close_pubsub(self) -> None:
         pubsub, self._pubsub = self._pubsub, None

@@ -32,8 +32,9 @@ from redis.asyncio import ConnectionPool, Redis
 from redis.exceptions import RedisError
 
 from chat_server.realtime.presence import Presence
+from chat_server.realtime.redis.client import connection_pools
 
-log = logging.getLogger("chat_server.realtime.presence")
+log = logging.getLogger(__name__)
 
 PREFIX = "chat:presence:"
 DEFAULT_TTL = 15.0  # three missed refreshes (jobs.py refreshes every 5 s)
@@ -154,8 +155,6 @@ class RedisPresence(Presence):
         if client is None:
             if url is None:
                 raise ValueError("RedisPresence needs a Redis URL or a RedisBus")
-            from chat_server.realtime.redis.bus import connection_pools
-
             self._own_pool = connection_pools(url, 4)[0]
             client = Redis(connection_pool=self._own_pool)
         self.client: Redis = client

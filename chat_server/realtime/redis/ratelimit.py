@@ -23,7 +23,7 @@ from redis.exceptions import RedisError
 
 from chat_server.realtime.ratelimit import RateLimiter
 
-log = logging.getLogger("chat_server.realtime.ratelimit")
+log = logging.getLogger(__name__)
 
 PREFIX = "chat:rate:"
 
