@@ -37,6 +37,7 @@ lint: setup
 	.venv/bin/ruff check $(LINTED)
 	.venv/bin/ruff format --check $(LINTED)
 	.venv/bin/mypy
+	.venv/bin/lint-imports
 
 ## Everything: lint, types, the suite on SQLite, the backend suite on PostgreSQL + Redis, the browser suite.
 test: setup system-packages lint

@@ -10,14 +10,14 @@ widest:
   and the campaign, parse the User-Agent (cached, as the server does), build the
   Visitor (with a 20-page journey) and encode the ``visitor.updated`` frame.
 * ``domain``: what the ``page.view`` handler calls,
-  :func:`chat_server.visitors.core.enter_page` plus
-  :func:`chat_server.visitors.core.publish_visitor`, against a real SQLite file, in this
+  :func:`chat_server.visitors.pages.enter_page` (which publishes the
+  ``visitor.updated`` it leads to), against a real SQLite file, in this
   process, for 100 visitors browsing in turn (process CPU time, SQLAlchemy, the
   database threads' hand-offs and SQLite's own work included; waiting for the
   disk is not CPU time). ``calibration_us_per_empty_db_round_trip`` is one
   session running ``SELECT 1`` on the same machine, the floor each of the
   handful of statements a page view needs pays. ``domain_us_per_hello`` is
-  :func:`chat_server.visitors.core.arrive` plus the ``visitor.updated`` that follows,
+  :func:`chat_server.visitors.arrival.arrive` plus the ``visitor.updated`` that follows,
   for visitors coming back after a server restart (their page views left open by
   the dead process, which each ``hello`` resumes).
 * ``server``: a real ``chat-server run`` on SQLite with one agent socket
@@ -40,8 +40,34 @@ import sys
 import tempfile
 import time
 import urllib.request
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import text as sql_text
+
+from chat_server.admin import sites
+from chat_server.config.settings import load_settings
+from chat_server.delivery.publisher import BusPublisher
+from chat_server.model.rows import Journey, KeywordRecord, PageRecord, VisitorRecord
+from chat_server.model.tables import PageView, SearchKeyword, Site, Visitor, utcnow
+from chat_server.realtime.bus import MemoryBus
+from chat_server.realtime.presence import MemoryPresence
+from chat_server.runtime.state import Runtime
+from chat_server.security.auth import Signer
+from chat_server.storage.database import Database
+from chat_server.storage.migrate import upgrade_to_head
+from chat_server.tracking.agents import parse_user_agent
+from chat_server.tracking.referrers import extract_campaign, extract_keywords
+from chat_server.visitors import tokens
+from chat_server.visitors.arrival import arrival_events, arrive
+from chat_server.visitors.pages import enter_page
+from chat_server.visitors.reconnects import Arrival
+from chat_server.visitors.rules import RECENT_PAGES
+from chat_server.wire.inbound import parse_visitor_frame
+from chat_server.wire.outbound import dump
+from chat_server.wire.views import journey_view
+from tests.support import servers
 
 ROOT = Path(__file__).resolve().parent.parent
 TABS = 10
@@ -66,15 +92,6 @@ def frame(n: int) -> str:
 
 
 def bench_tracking(views: int) -> float:
-    from datetime import timedelta
-
-    from chat_server.model.tables import PageView, SearchKeyword, Visitor, utcnow
-    from chat_server.tracking.agents import parse_user_agent
-    from chat_server.tracking.referrers import extract_campaign, extract_keywords
-    from chat_server.visitors import core as visitors
-    from chat_server.wire.protocol import dump, parse_visitor_frame
-    from chat_server.wire.views import visitor_view
-
     now = utcnow()
     visitor = Visitor(id="v", site_id="s", token="t", first_seen_at=now, last_seen_at=now)
     visitor.user_agent = parse_user_agent(UA)
@@ -95,25 +112,19 @@ def bench_tracking(views: int) -> float:
     keywords = [SearchKeyword(visitor_id="v", keyword="çocuk bot", source="google", at=now)]
     texts = [frame(n) for n in range(views)]
 
+    # The server builds the frame from plain records.
+    fields = ("id", "visitor_id", "url", "title", "referrer", "entered_at", "left_at")
+    journey = Journey(
+        VisitorRecord(**{k: getattr(visitor, k) for k in Visitor.model_fields}),
+        [
+            PageRecord(**{k: getattr(p, k) for k in (*fields, "dwell_seconds", "visible_since")})
+            for p in pages
+        ],
+        [KeywordRecord(k.keyword, k.source, k.at) for k in keywords],
+    )
+
     def updated() -> dict[str, Any]:
-        return visitor_view(visitor, pages, keywords, True, now)
-
-    if hasattr(visitors, "Journey"):  # the server builds the frame from plain records
-        fields = ("id", "visitor_id", "url", "title", "referrer", "entered_at", "left_at")
-        journey = visitors.Journey(
-            visitors.VisitorRecord(**{k: getattr(visitor, k) for k in Visitor.model_fields}),
-            [
-                visitors.PageRecord(
-                    **{k: getattr(p, k) for k in (*fields, "dwell_seconds", "visible_since")}
-                )
-                for p in pages
-            ],
-            [visitors.KeywordRecord(k.keyword, k.source, k.at) for k in keywords],
-        )
-
-        def updated() -> dict[str, Any]:
-            view: dict[str, Any] = journey.view(True, now, visitors.RECENT_PAGES)
-            return view
+        return journey_view(journey, True, now, RECENT_PAGES)
 
     def one(text: str) -> None:
         parsed: Any = parse_visitor_frame(text)
@@ -131,51 +142,23 @@ def bench_tracking(views: int) -> float:
 
 
 async def page_view_and_publish(
-    rt: Any, site: Any, visitor_id: str, previous: str | None, page: dict[str, Any]
+    rt: Runtime, site: Site, visitor_id: str, previous: str | None, page: dict[str, Any]
 ) -> str:
-    """What the ``page.view`` handler does (and did before ``enter_page`` existed)."""
-    from chat_server.visitors import core as visitors
-
-    if not hasattr(visitors, "enter_page"):
-        page_view_id: str = await visitors.view_page(
-            rt, site, visitor_id, previous, page["url"], page["title"], page["referrer"]
-        )
-        await visitors.publish_visitor(rt, visitor_id)
-        return page_view_id
-    entered = await visitors.enter_page(
+    """What the ``page.view`` handler does: the page view, and the ``visitor.updated``."""
+    entered = await enter_page(
         rt, site, visitor_id, previous, page["url"], page["title"], page["referrer"]
     )
-    if entered.journey is not None:
-        await visitors.publish_visitor(rt, visitor_id, entered.journey)
-    return str(entered.page_view_id)
+    return entered.page_view_id
 
 
-async def hello_and_publish(rt: Any, site: Any, token: str | None, url: str) -> Any:
-    """What the ``hello`` handler asks of the visitors module."""
-    from chat_server.visitors import core as visitors
-
-    arrival = await visitors.arrive(rt, site, token, url, "Ana sayfa", None, "81.2.69.142", UA)
-    journey = getattr(arrival, "journey", None)
-    if journey is not None:
-        await visitors.publish_visitor(rt, arrival.visitor.id, journey)
-    elif not hasattr(arrival, "journey"):
-        await visitors.publish_visitor(rt, arrival.visitor.id)
+async def hello_and_publish(rt: Runtime, site: Site, token: str | None, url: str) -> Arrival:
+    """What the ``hello`` handler asks of the visitors package."""
+    arrival = await arrive(rt, site, token, url, "Ana sayfa", None, "81.2.69.142", UA)
+    await rt.publish(await arrival_events(rt, arrival))
     return arrival
 
 
 async def bench_domain(views: int, data_dir: Path) -> tuple[float, float, float]:
-    from sqlalchemy import text
-
-    from chat_server.admin import sites
-    from chat_server.config.settings import load_settings
-    from chat_server.realtime.bus import MemoryBus
-    from chat_server.realtime.presence import MemoryPresence
-    from chat_server.runtime.state import Runtime
-    from chat_server.security.auth import Signer
-    from chat_server.storage.database import Database
-    from chat_server.storage.migrate import upgrade_to_head
-    from chat_server.visitors import core as visitors
-
     settings = load_settings({"CHAT_DATA_DIR": str(data_dir), "CHAT_GEOIP_DB": ""})
     await asyncio.to_thread(upgrade_to_head, settings)  # it runs its own event loop
     db = Database(settings)
@@ -185,12 +168,19 @@ async def bench_domain(views: int, data_dir: Path) -> tuple[float, float, float]
         return None
 
     await bus.start(lambda event: None, resync)
-    rt = Runtime(settings, db, bus, MemoryPresence(), Signer(settings.secret_key))
+    rt = Runtime(
+        settings,
+        db,
+        bus,
+        MemoryPresence(),
+        Signer(settings.secret_key),
+        publisher=BusPublisher(bus),
+    )
     try:
         site = await sites.create_site(rt, "Bench", [])
         tabs = []  # [visitor id, current page view id]: realistic journeys, 20-odd pages each
         for _ in range(DOMAIN_VISITORS):
-            arrival = await visitors.arrive(
+            arrival = await arrive(
                 rt, site, None, "https://shop.example/", "Ana sayfa", None, "81.2.69.142", UA
             )
             tabs.append([arrival.visitor.id, arrival.page_view_id])
@@ -212,7 +202,7 @@ async def bench_domain(views: int, data_dir: Path) -> tuple[float, float, float]
         started = time.process_time()
         for _ in range(200):
             async with db.reading() as session:
-                await session.execute(text("SELECT 1"))
+                await session.execute(sql_text("SELECT 1"))
         floor = (time.process_time() - started) / 200 * 1e6
 
         # A restart: every open page view is an orphan; each visitor comes back on its page.
@@ -221,7 +211,7 @@ async def bench_domain(views: int, data_dir: Path) -> tuple[float, float, float]
             arrival = await hello_and_publish(rt, site, None, f"https://shop.example/urun/{n}")
             returning.append((arrival.visitor.token, f"https://shop.example/urun/{n}"))
         rt.presence = MemoryPresence()
-        getattr(visitors, "_known_tokens", {}).clear()
+        tokens.forget_all()
         for token, url in returning[:DOMAIN_VISITORS]:
             await hello_and_publish(rt, site, token, url)  # warm up
         started = time.process_time()
@@ -237,14 +227,6 @@ async def bench_domain(views: int, data_dir: Path) -> tuple[float, float, float]
 def _cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def start_server(data_dir: Path) -> tuple[subprocess.Popen[bytes], str, str, str]:
@@ -268,15 +250,10 @@ def start_server(data_dir: Path) -> tuple[subprocess.Popen[bytes], str, str, str
         capture_output=True,
         check=True,
     )
-    port = _free_port()
-    server = subprocess.Popen([*cli, "run", "--port", str(port)], env=env)
+    port = servers.free_port()
+    server = servers.spawn(port, env)
     base = f"127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            with urllib.request.urlopen(f"http://{base}/healthz", timeout=1):
-                break
-        except OSError:
-            time.sleep(0.1)
+    servers.wait_healthy(server, f"http://{base}", timeout=30, probe_timeout=1)
     request = urllib.request.Request(
         f"http://{base}/api/v1/auth/token",
         data=json.dumps({"email": "b@bench.local", "password": "bench-password"}).encode(),
@@ -375,8 +352,7 @@ def bench_server(views: int, data_dir: Path) -> dict[str, float]:
     try:
         return asyncio.run(measure_server(views, server.pid, base, site_key, token))
     finally:
-        server.terminate()
-        server.wait(15)
+        servers.stop(server, grace=15)
 
 
 def main() -> None:

@@ -30,7 +30,6 @@ import secrets
 import selectors
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -43,6 +42,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from tests.support import servers
+from tests.support.servers import chat_server_command, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -105,12 +107,6 @@ def log(message: str) -> None:
     print(f"[bench {stamp}] {message}", file=sys.stderr, flush=True)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def rss_bytes(pid: int) -> int | None:
     try:
         with open(f"/proc/{pid}/status") as handle:
@@ -163,14 +159,8 @@ def http(method: str, url: str, body: Any = None, token: str | None = None) -> t
 
 
 def kill_pid(process: subprocess.Popen[Any] | None, grace: float = 5.0) -> None:
-    if process is None or process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(grace)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(10)
+    """SIGTERM, ``grace`` s, then SIGKILL: how every process started here is stopped."""
+    servers.stop(process, grace, kill_wait=10)
 
 
 def base_env() -> dict[str, str]:
@@ -261,7 +251,7 @@ class ChatServer:
 
     def cli(self, *args: str, stdin: str | None = None) -> str:
         result = subprocess.run(
-            [PY, "-m", "chat_server.web.cli", *args],
+            chat_server_command(*args),
             input=stdin,
             capture_output=True,
             text=True,
@@ -281,39 +271,20 @@ class ChatServer:
 
     def start_async(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        log_file = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [
-                PY,
-                "-m",
-                "chat_server.web.cli",
-                "run",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-            ],
-            env=self.env,
-            cwd=self.workdir,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
+        self.process = servers.spawn(
+            self.port, self.env, self.workdir, host="127.0.0.1", log_path=self.log_path
         )
-        log_file.close()
 
     def wait_started(self, timeout: float = 60) -> None:
         assert self.process is not None
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited at start:\n{self.log_tail()}")
-            with contextlib.suppress(OSError):
-                status, _ = http("GET", f"{self.http_base}/healthz")
-                if status == 200:
-                    return
-            time.sleep(0.1)
-        raise RuntimeError(
-            f"{self.name} did not answer /healthz within {timeout}s:\n{self.log_tail()}"
-        )
+        try:
+            servers.wait_healthy(self.process, self.http_base, timeout, probe_timeout=30)
+        except servers.ServerExited:
+            raise RuntimeError(f"{self.name} exited at start:\n{self.log_tail()}") from None
+        except servers.StartTimedOut:
+            raise RuntimeError(
+                f"{self.name} did not answer /healthz within {timeout}s:\n{self.log_tail()}"
+            ) from None
 
     def stop(self) -> None:
         kill_pid(self.process)
@@ -341,7 +312,7 @@ class ChatServer:
         ]
         processes = [
             subprocess.Popen(
-                [PY, "-m", "chat_server.web.cli", *command],
+                chat_server_command(*command),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,

@@ -7,7 +7,7 @@ size, which ``--reuse`` keeps). The script brings the schema to the newest
 migration, inserts the rows with ``generate_series`` on the server (seconds,
 not minutes), then times the figures twice:
 
-* ``domain``: :func:`chat_server.stats.core.response_times` in this process;
+* ``domain``: :func:`chat_server.stats.response_times.response_times` in this process;
 * ``http``: ``GET /api/v1/stats/response-times`` on a real ``chat-server run``
   as a manager would call it (``--no-http`` skips it).
 
@@ -37,6 +37,12 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
+
+from chat_server.config.settings import load_settings
+from chat_server.stats.period import Period
+from chat_server.stats.response_times import response_times, wait_bounds
+from chat_server.storage.database import Database
+from tests.support import servers
 
 ROOT = Path(__file__).resolve().parent.parent
 AGENTS = 20
@@ -144,22 +150,18 @@ async def seed(url: str, waits: int, days: int, reuse: bool) -> dict[str, int]:
 
 
 async def time_domain(url: str, runs: int) -> list[float]:
-    from chat_server.config.settings import load_settings
-    from chat_server.stats import core as stats
-    from chat_server.storage.database import Database
-
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings({"CHAT_DATABASE_URL": async_url(url), "CHAT_DATA_DIR": tmp})
         db = Database(settings)
         try:
             seconds = []
             async with db.reading() as session:
-                bounds = await stats.wait_bounds(session)
+                bounds = await wait_bounds(session)
             assert bounds is not None, "no waits to time"
-            period = stats.Period(bounds[0], bounds[1] + timedelta(seconds=1))
+            period = Period(bounds[0], bounds[1] + timedelta(seconds=1))
             for _ in range(runs):
                 started = time.perf_counter()
-                result = await stats.response_times(db, period)
+                result = await response_times(db, period)
                 seconds.append(round(time.perf_counter() - started, 3))
             print(
                 json.dumps(
@@ -193,30 +195,12 @@ def time_http(url: str, runs: int) -> list[float]:
             cwd=ROOT,
             capture_output=True,
         )
-        import socket
-
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
+        port = servers.free_port()
         # Its output stays out of stdout, whose last line is this script's report.
-        server = subprocess.Popen(
-            [*cli, "run", "--port", str(port)],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        server = servers.spawn(port, env, ROOT, output=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    urllib.request.urlopen(f"{base}/healthz", timeout=2).read()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.2)
+            servers.wait_healthy(server, base, timeout=30, probe_timeout=2, interval=0.2)
             login = urllib.request.Request(
                 f"{base}/api/v1/auth/token",
                 data=json.dumps({"email": email, "password": "bench-password-1"}).encode(),
@@ -236,8 +220,7 @@ def time_http(url: str, runs: int) -> list[float]:
                 seconds.append(round(time.perf_counter() - started, 3))
             assert body["first_response"]["count"] > 0, body
         finally:
-            server.terminate()
-            server.wait(15)
+            servers.stop(server, grace=15)
     return seconds
 
 

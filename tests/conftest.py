@@ -11,11 +11,7 @@ import concurrent.futures
 import json
 import os
 import secrets
-import signal
-import socket
 import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -24,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import servers
+from support.servers import chat_server_command, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 GEOIP_TEST_DB = ROOT / "tests" / "data" / "GeoIP2-City-Test.mmdb"
@@ -34,12 +32,6 @@ FAST_TIMINGS = {
     "CHAT_VISITOR_LEFT_SECONDS": "3.0",
     "CHAT_JOBS_INTERVAL_SECONDS": "0.1",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def fresh_database_url(tmp: Path) -> str:
@@ -105,7 +97,7 @@ class Server:
         self, *args: str, stdin: str | None = None, check: bool = True
     ) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
-            [sys.executable, "-m", "chat_server.web.cli", *args],
+            chat_server_command(*args),
             input=stdin,
             capture_output=True,
             text=True,
@@ -119,41 +111,24 @@ class Server:
 
     def start(self, *extra: str) -> None:
         self.log_path = self.data_dir / f"server-{self.port}.log"
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "chat_server.web.cli", "run", "--port", str(self.port), *extra],
-            env=self.env,
-            cwd=self.data_dir,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+        self.process = servers.spawn(
+            self.port, self.env, self.data_dir, *extra, log_path=self.log_path
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"server exited: {self.log_path.read_text()[-2000:]}")
-            try:
-                status, _ = http("GET", f"{self.base}/healthz")
-                if status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"server did not start: {self.log_path.read_text()[-2000:]}")
+        try:
+            servers.wait_healthy(self.process, self.base, timeout=30, probe_timeout=15)
+        except servers.ServerExited:
+            raise AssertionError(f"server exited: {self.log_path.read_text()[-2000:]}") from None
+        except servers.StartTimedOut:
+            raise AssertionError(
+                f"server did not start: {self.log_path.read_text()[-2000:]}"
+            ) from None
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        servers.stop(self.process, grace=15)
         self.process = None
 
     def kill(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait()
+        servers.kill(self.process)
         self.process = None
 
     def restart(self) -> None:

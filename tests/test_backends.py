@@ -32,7 +32,7 @@ from chat_server.runtime.state import Runtime
 from chat_server.security.auth import Signer
 from chat_server.storage.database import Database
 from chat_server.storage.migrate import upgrade_to_head
-from chat_server.visitors import core as visitors
+from chat_server.visitors.arrival import arrive
 from chat_server.wire.envelope import Envelope as Event
 
 pytestmark = pytest.mark.backends
@@ -82,7 +82,7 @@ async def processes(settings: Settings) -> AsyncIterator[tuple[Runtime, Runtime]
 
 async def open_conversation(rt: Runtime) -> tuple[str, str, object]:
     site = await sites.create_site(rt, f"Shop {uuid.uuid4().hex[:6]}", [])
-    arrival = await visitors.arrive(
+    arrival = await arrive(
         rt, site, None, "https://shop.example/", "Home", None, "81.2.69.142", None
     )
     visitor_id = arrival.visitor.id

@@ -19,8 +19,12 @@ from chat_server.model.tables import (
     Wait,
     utcnow,
 )
+from chat_server.runtime.delivery import deliver
 from chat_server.runtime.state import Runtime
-from chat_server.visitors import core as visitors
+from chat_server.visitors.erasure import erase
+from chat_server.visitors.queries import visitor_detail
+from chat_server.visitors.rules import stored_ip
+from chat_server.visitors.updates import Update
 from chat_server.wire.views import iso, message_view
 
 
@@ -44,7 +48,7 @@ async def audit(
 
 
 async def export_visitor(rt: Runtime, visitor_id: str, actor: Agent) -> dict[str, Any]:
-    profile = await visitors.visitor_detail(rt, visitor_id)
+    profile = await visitor_detail(rt, visitor_id)
     async with rt.db.reading() as session:
         visitor = await session.get(Visitor, visitor_id)
         if visitor is None:
@@ -111,9 +115,12 @@ async def export_visitor(rt: Runtime, visitor_id: str, actor: Agent) -> dict[str
 
 
 async def erase_visitor(rt: Runtime, visitor_id: str, actor: Agent) -> None:
-    await visitors.erase(rt, visitor_id)
-    await audit(rt, actor, "visitor.delete", visitor_id)
-    await visitors.publish_left(rt, visitor_id)  # consoles drop the erased visitor
+    async def erase_audited() -> Update:
+        erased = await erase(rt, visitor_id)
+        await audit(rt, actor, "visitor.delete", visitor_id)
+        return erased
+
+    await deliver(rt, erase_audited())  # then consoles drop the erased visitor
 
 
 async def apply_ip_mode(rt: Runtime, site: Site) -> int:
@@ -138,7 +145,7 @@ async def apply_ip_mode(rt: Runtime, site: Site) -> int:
                 )
             ).scalars()
             for visitor in rows:
-                cut = visitors.stored_ip(site, visitor.ip)
+                cut = stored_ip(site, visitor.ip)
                 if cut != visitor.ip:
                     visitor.ip = cut
                     changed += 1

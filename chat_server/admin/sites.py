@@ -11,10 +11,12 @@ from typing import Any
 import orjson
 from sqlalchemy import or_, select
 
+from chat_server.admin import personal_data
 from chat_server.model.errors import DomainError
 from chat_server.model.tables import Site, utcnow
 from chat_server.runtime.state import Runtime
 from chat_server.security.auth import normalise_origin
+from chat_server.visitors import invitations
 
 _CACHE_SECONDS = 5.0
 _by_key: dict[str, tuple[float, Site | None]] = {}
@@ -114,8 +116,6 @@ class SiteChanges:
         greeting: dict[str, str | None],
         auto_invites_json: str | None,
     ) -> SiteChanges:
-        from chat_server.visitors import invitations
-
         if ip_mode is not None and ip_mode not in ("full", "truncate", "none"):
             raise DomainError("invalid_ip_mode", "--ip-mode: full, truncate or none")
         if retention_days is not None and retention_days < 0:
@@ -145,8 +145,6 @@ class SiteChanges:
 
 
 async def update_site(rt: Runtime, key_or_id: str, changes: SiteChanges) -> dict[str, Any] | None:
-    from chat_server.admin import personal_data
-
     async with rt.db.writing() as session:
         site = (
             await session.execute(

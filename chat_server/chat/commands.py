@@ -1,9 +1,9 @@
 """Conversation commands: post, invite, start by the system, resolve, rate.
 
-Each command commits, acknowledges, then publishes, through
-:func:`~chat_server.runtime.delivery.deliver`: the caller's ``on_stored`` acks with
-the returned message, which is already committed. Statuses change only through
-:mod:`chat_server.chat.transitions`.
+Each command resolves once its transaction is committed and returns what it
+committed with the domain events that announce it; the caller hands it to
+:func:`chat_server.runtime.delivery.deliver`, which acknowledges, then publishes.
+Statuses change only through :mod:`chat_server.chat.transitions`.
 """
 
 from __future__ import annotations
@@ -31,13 +31,10 @@ from chat_server.model.errors import Conflict, NotFound
 from chat_server.model.events import ConversationChanged, DomainEvent
 from chat_server.model.tables import Agent, AuthorKind, Conversation, Visitor, utcnow
 from chat_server.observe import metrics
-from chat_server.runtime.delivery import deliver
 from chat_server.runtime.state import Runtime
-from chat_server.sla import core as sla
+from chat_server.sla.waits import close_wait
 
 T = TypeVar("T")
-
-OnStored = Callable[[Posted], None] | None
 
 
 async def _write_once(
@@ -67,20 +64,14 @@ async def _post(
     return result
 
 
-async def post_visitor_message(
-    rt: Runtime, visitor_id: str, client_id: str, text: str, on_stored: OnStored = None
-) -> Posted:
+async def post_visitor_message(rt: Runtime, visitor_id: str, client_id: str, text: str) -> Posted:
     """Store a visitor's message in its open conversation, starting one if needed."""
     author = Author(AuthorKind.visitor, visitor_id, None, f"visitor:{visitor_id}")
-    return await deliver(
+    return await _post(
         rt,
-        lambda: _post(
-            rt,
-            author,
-            client_id,
-            lambda connection: store_visitor_message(connection, author, client_id, text),
-        ),
-        on_stored,
+        author,
+        client_id,
+        lambda connection: store_visitor_message(connection, author, client_id, text),
     )
 
 
@@ -91,20 +82,15 @@ async def post_agent_message(
     client_id: str,
     text: str,
     internal: bool,
-    on_stored: OnStored = None,
 ) -> Posted:
     author = Author(AuthorKind.agent, agent.id, agent.name, f"agent:{agent.id}")
-    return await deliver(
+    return await _post(
         rt,
-        lambda: _post(
-            rt,
-            author,
-            client_id,
-            lambda connection: store_agent_message(
-                connection, author, conversation_id, client_id, text, internal
-            ),
+        author,
+        client_id,
+        lambda connection: store_agent_message(
+            connection, author, conversation_id, client_id, text, internal
         ),
-        on_stored,
     )
 
 
@@ -114,27 +100,22 @@ async def invite(
     visitor_id: str,
     client_id: str,
     text: str,
-    on_stored: OnStored = None,
 ) -> Posted:
     """Start a conversation with a browsing visitor, the agent's message first."""
     author = Author(AuthorKind.agent, agent.id, agent.name, f"agent:{agent.id}")
-
-    async def commit() -> Posted:
-        result = await _write_once(
-            rt,
-            author.sender_key,
-            client_id,
-            lambda connection: start_conversation(
-                connection, author, visitor_id, client_id, text, None
-            ),
-        )
-        if isinstance(result, Refused):
-            if result.code == "visitor_not_found":
-                raise NotFound("visitor_not_found", "no such visitor")
-            raise Conflict("conversation_exists", "this visitor already has an open conversation")
-        return result
-
-    return await deliver(rt, commit, on_stored)
+    result = await _write_once(
+        rt,
+        author.sender_key,
+        client_id,
+        lambda connection: start_conversation(
+            connection, author, visitor_id, client_id, text, None
+        ),
+    )
+    if isinstance(result, Refused):
+        if result.code == "visitor_not_found":
+            raise NotFound("visitor_not_found", "no such visitor")
+        raise Conflict("conversation_exists", "this visitor already has an open conversation")
+    return result
 
 
 async def start_by_system(
@@ -154,11 +135,7 @@ async def start_by_system(
     )
     if isinstance(result, Refused) or result.duplicate:
         return None
-
-    async def committed() -> Posted:
-        return result
-
-    return await deliver(rt, committed)
+    return result
 
 
 @dataclass
@@ -179,41 +156,37 @@ async def _lock_conversation(session: AsyncSession, conversation_id: str) -> Con
     ).scalar_one_or_none()
 
 
-async def resolve(rt: Runtime, conversation_id: str, by_agent: Agent | None) -> Conversation:
-    async def commit() -> Changed:
-        async with rt.db.writing() as session:
-            conversation = await _lock_conversation(session, conversation_id)
-            if conversation is None:
-                raise NotFound("conversation_not_found", "no such conversation")
-            now = utcnow()
-            apply_transition(conversation, "resolve", now)
-            await sla.close_wait(session, conversation, now, answered_by=None)
-            if conversation.assignee_id is None and by_agent is not None:
-                conversation.assignee_id = by_agent.id
-            visitor = await session.get(Visitor, conversation.visitor_id)
-        return Changed(conversation, [ConversationChanged(conversation, visitor, True)])
+async def resolve(rt: Runtime, conversation_id: str, by_agent: Agent | None) -> Changed:
+    async with rt.db.writing() as session:
+        conversation = await _lock_conversation(session, conversation_id)
+        if conversation is None:
+            raise NotFound("conversation_not_found", "no such conversation")
+        now = utcnow()
+        apply_transition(conversation, "resolve", now)
+        mirror = {"id": conversation.id, "waiting_since": conversation.waiting_since}
+        connection = await session.connection()
+        if await connection.run_sync(close_wait, mirror, now, None):
+            conversation.waiting_since = conversation.wait_kind = None
+        if conversation.assignee_id is None and by_agent is not None:
+            conversation.assignee_id = by_agent.id
+        visitor = await session.get(Visitor, conversation.visitor_id)
+    return Changed(conversation, [ConversationChanged(conversation, visitor, True)])
 
-    return (await deliver(rt, commit)).conversation
 
-
-async def rate(rt: Runtime, visitor_id: str, score: int, comment: str | None) -> Conversation:
+async def rate(rt: Runtime, visitor_id: str, score: int, comment: str | None) -> Changed:
     """Rate the visitor's latest conversation (usually just resolved)."""
-
-    async def commit() -> Changed:
-        async with rt.db.writing() as session:
-            conversation = (
-                await session.execute(
-                    select(Conversation)
-                    .where(Conversation.visitor_id == visitor_id)
-                    .order_by(Conversation.created_at.desc())
-                    .limit(1)
-                )
-            ).scalar_one_or_none()
-            if conversation is None:
-                raise NotFound("conversation_not_found", "there is no conversation to rate")
-            conversation.rating = score
-            conversation.rating_comment = (comment or "").strip() or None
-            visitor = await session.get(Visitor, visitor_id)
-        return Changed(conversation, [ConversationChanged(conversation, visitor, False)])
-
-    return (await deliver(rt, commit)).conversation
+    async with rt.db.writing() as session:
+        conversation = (
+            await session.execute(
+                select(Conversation)
+                .where(Conversation.visitor_id == visitor_id)
+                .order_by(Conversation.created_at.desc())
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+        if conversation is None:
+            raise NotFound("conversation_not_found", "there is no conversation to rate")
+        conversation.rating = score
+        conversation.rating_comment = (comment or "").strip() or None
+        visitor = await session.get(Visitor, visitor_id)
+    return Changed(conversation, [ConversationChanged(conversation, visitor, False)])

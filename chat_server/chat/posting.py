@@ -20,7 +20,8 @@ from chat_server.chat.transitions import OPEN, RESOLVED, next_status
 from chat_server.model.errors import NotFound
 from chat_server.model.events import DomainEvent, MessagePosted
 from chat_server.model.tables import AuthorKind, Conversation, Message, Visitor, new_id, utcnow
-from chat_server.sla import core as sla
+from chat_server.sla.policy import load_policy
+from chat_server.sla.waits import close_wait, open_wait
 
 
 @dataclass
@@ -185,9 +186,8 @@ def store_visitor_message(
     author = replace(author, name=visitor.name)
     conversation = dict(before)
     message = _next_message(conversation, author, client_id, text, False, now)
-    opened = sla.open_wait(
-        connection, conversation, now, sla.policy_in(connection, conversation["site_id"])
-    )
+    policy = load_policy(connection, conversation["site_id"])
+    opened = open_wait(connection, conversation, now, policy)
     _save(connection, conversation, before, message)
     return _posted(conversation, message, visitor, created=row is None, wait_changed=opened)
 
@@ -228,7 +228,7 @@ def store_agent_message(
     message = _next_message(conversation, author, client_id, text, internal, now)
     answered = False
     if not internal:
-        answered = sla.close_open_wait(connection, conversation, now, answered_by=author.id)
+        answered = close_wait(connection, conversation, now, answered_by=author.id)
         if conversation["first_response_at"] is None:
             conversation["first_response_at"] = now
         if conversation["assignee_id"] is None:

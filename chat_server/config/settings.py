@@ -41,6 +41,8 @@ class Settings:
     port: int = 8000
     workers: int = 1
     db_pool_size: int = 10
+    log_format: str = "plain"  # CHAT_LOG_FORMAT: "plain" or "json" (one object per line)
+    log_level: str = "info"  # CHAT_LOG_LEVEL: one of LOG_LEVELS (uvicorn's names)
     # Tunables below are not in the contract; tests shorten them.
     visitor_grace_seconds: float = 3.0
     visitor_left_seconds: float = 60.0
@@ -108,6 +110,26 @@ def _geoip_db(value: str | None) -> Path | None:
     return path
 
 
+LOG_FORMATS = ("plain", "json")
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
+
+def _log_format(value: str | None) -> str:
+    if not value:
+        return "plain"
+    if value not in LOG_FORMATS:
+        raise SettingsError("CHAT_LOG_FORMAT", f"{value!r} is not one of {', '.join(LOG_FORMATS)}")
+    return value
+
+
+def _log_level(value: str | None) -> str:
+    if not value:
+        return "info"
+    if value.lower() not in LOG_LEVELS:
+        raise SettingsError("CHAT_LOG_LEVEL", f"{value!r} is not one of {', '.join(LOG_LEVELS)}")
+    return value.lower()
+
+
 def _secret_key(value: str | None, data_dir: Path) -> str:
     if value:
         return value
@@ -157,6 +179,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         trusted_proxies=parse_trusted_proxies(env.get("CHAT_TRUSTED_PROXIES", "127.0.0.1,::1")),
         secret_key=_secret_key(env.get("CHAT_SECRET_KEY"), data_dir),
         db_pool_size=int(number("CHAT_DB_POOL_SIZE", 10)),
+        log_format=_log_format(env.get("CHAT_LOG_FORMAT")),
+        log_level=_log_level(env.get("CHAT_LOG_LEVEL")),
         visitor_grace_seconds=number("CHAT_VISITOR_GRACE_SECONDS", 3.0),
         visitor_left_seconds=number("CHAT_VISITOR_LEFT_SECONDS", 60.0),
         visit_timeout_seconds=number("CHAT_VISIT_TIMEOUT_SECONDS", 30 * 60),

@@ -1,4 +1,4 @@
 """What an operator watches: Prometheus metrics and the garbage-collection schedule.
 
-Imports nothing of ours but ``config``; every layer may import it.
+Imports nothing of ours; every layer may import it.
 """

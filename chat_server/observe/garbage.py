@@ -22,7 +22,7 @@ from typing import Any
 
 from chat_server.observe import metrics
 
-log = logging.getLogger("chat_server.gc")
+log = logging.getLogger(__name__)
 
 FULL_COLLECTION_SECONDS = 600.0
 #: A count of young-generation collections no process reaches between two scheduled

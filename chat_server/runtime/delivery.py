@@ -1,8 +1,10 @@
 """The one order every change follows: commit, acknowledge, then publish.
 
-Commands hand :func:`deliver` their write; what it returns carries the domain
-events of what was committed. The sender's ``ack`` goes out before anyone else
-hears of the change, and a change that was not committed is never announced.
+A command resolves once its transaction is committed and returns an outcome that
+carries the domain events of what it committed. :func:`deliver` awaits it, calls the
+sender's acknowledgement, then publishes the events, so the ``ack`` goes out before
+anyone else hears of the change, and a change that was not committed (the command
+raised) is never announced. Messages, page views and every other change go this way.
 """
 
 from __future__ import annotations
@@ -24,14 +26,13 @@ OutcomeT = TypeVar("OutcomeT", bound=Outcome)
 
 async def deliver(
     rt: Runtime,
-    commit: Callable[[], Awaitable[OutcomeT]],
+    command: Awaitable[OutcomeT],
     on_stored: Callable[[OutcomeT], None] | None = None,
 ) -> OutcomeT:
-    """Run ``commit`` (which resolves once its transaction is committed), call
-    ``on_stored`` (the acknowledgement), then publish the outcome's events."""
-    outcome = await commit()
+    """Await ``command`` (committed once it resolves), call ``on_stored`` (the
+    acknowledgement), then publish the outcome's events."""
+    outcome = await command
     if on_stored is not None:
         on_stored(outcome)
-    if outcome.events:
-        await rt.publish(outcome.events)
+    await rt.publish(outcome.events)
     return outcome

@@ -1,9 +1,13 @@
-"""What a running installation holds for its lifetime: database, bus, presence, readers."""
+"""What a running installation holds for its lifetime: database, bus, presence, readers.
+
+Publishing is handed in (``publisher``) by the layer above the domain, which owns the
+translation of events into frames: the domain can announce what it committed without
+ever importing the wire translator.
+"""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from chat_server.config.settings import Settings
@@ -14,9 +18,9 @@ from chat_server.realtime.redis.ratelimit import AsyncLimiter, LocalLimiter
 from chat_server.security.auth import LoginLimiter, Signer
 from chat_server.storage.database import Database
 from chat_server.tracking.geo import GeoLocator
-from chat_server.wire.outbound import envelopes_for
 
-log = logging.getLogger(__name__)
+#: Publishes committed events to every socket that should hear of them.
+Publisher = Callable[[Sequence[DomainEvent]], Awaitable[None]]
 
 
 @dataclass
@@ -31,13 +35,13 @@ class Runtime:
         default_factory=lambda: LocalLimiter(rate=5.0, burst=10.0)
     )
     login_limiter: LoginLimiter = field(default_factory=LoginLimiter)
+    #: None for a runtime that only reads and writes (the CLI's commands).
+    publisher: Publisher | None = None
 
-    async def publish(self, events: Iterable[DomainEvent]) -> None:
-        """Publish committed events as frames; a bus failure never undoes what is stored."""
-        envelopes = envelopes_for(events)
-        if not envelopes:
+    async def publish(self, events: Sequence[DomainEvent]) -> None:
+        """Publish committed events; a bus failure never undoes what is stored."""
+        if not events:
             return
-        try:
-            await self.bus.publish_many(envelopes)
-        except Exception:
-            log.warning("publish failed", exc_info=True)
+        if self.publisher is None:
+            raise RuntimeError("this runtime was started without a publisher")
+        await self.publisher(events)

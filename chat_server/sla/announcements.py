@@ -16,7 +16,7 @@ from chat_server.model.events import ConversationChanged, SlaAlerted
 from chat_server.model.tables import Conversation, Visitor, Wait, WaitStatus, utcnow
 from chat_server.observe import metrics
 from chat_server.runtime.state import Runtime
-from chat_server.sla import core as sla
+from chat_server.sla.waits import close_wait
 
 OPEN = WaitStatus.open.value
 
@@ -96,8 +96,11 @@ async def close_waits_of_departed(rt: Runtime, now: datetime | None = None) -> i
             # The wait ends when the visitor was judged gone, not at this job's tick.
             gone_at = visitor.last_seen_at + timedelta(seconds=rt.settings.visitor_left_seconds)
             ended_at = max(conversation.waiting_since or gone_at, min(gone_at, now))
-            if not await sla.close_wait(session, conversation, ended_at, None):
+            mirror = {"id": conversation.id, "waiting_since": conversation.waiting_since}
+            connection = await session.connection()
+            if not await connection.run_sync(close_wait, mirror, ended_at, None):
                 continue
+            conversation.waiting_since = conversation.wait_kind = None
         closed += 1
         await rt.publish([ConversationChanged(conversation, visitor, False)])
     return closed

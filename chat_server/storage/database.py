@@ -44,7 +44,7 @@ from sqlalchemy.ext.asyncio import (
 from chat_server.config.settings import Settings
 from chat_server.model.errors import DomainError
 
-log = logging.getLogger("chat_server.storage.database")
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -283,6 +283,11 @@ class Database:
             return
         async with self._write_lock, self._sessions() as session, session.begin():
             yield session
+
+    @property
+    def is_embedded(self) -> bool:
+        """One process owns the database file: row locks mean nothing across processes."""
+        return self.settings.is_sqlite
 
     async def ping(self) -> None:
         async with self.engine.connect() as connection:

@@ -42,11 +42,12 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from chat_server.chat import commands
+from chat_server.chat.posting import Posted
 from chat_server.model.errors import DomainError
 from chat_server.model.tables import Site, Visitor
 from chat_server.runtime.state import Runtime
 
-log = logging.getLogger("chat_server.visitors.invitations")
+log = logging.getLogger(__name__)
 
 MAX_RULES = 20
 MAX_DELAY_SECONDS = 24 * 3600.0
@@ -168,21 +169,20 @@ def pick_text(text: str | dict[str, str], accept_language: str | None, locale: s
 
 async def offer_invitation(
     rt: Runtime, site: Site, visitor_id: str, rule: InviteRule, text: str
-) -> bool:
-    """Start a conversation with the rule's message unless this visit has had it;
-    True if this call sent it."""
+) -> Posted | None:
+    """Start a conversation with the rule's message unless this visit has had it; what
+    this call committed (for the caller to deliver), or None if it sent nothing."""
     if await rt.presence.agents_online() == 0:
-        return False
+        return None
     async with rt.db.reading() as session:
         visits = (
             await session.execute(select(col(Visitor.visits)).where(col(Visitor.id) == visitor_id))
         ).scalar_one_or_none()
     if visits is None:
-        return False
-    posted = await commands.start_by_system(
+        return None
+    return await commands.start_by_system(
         rt, site.id, visitor_id, f"auto-invite:{visits}:{rule.id}", text, visits
     )
-    return posted is not None
 
 
 Offer = Callable[[InviteRule], Awaitable[bool]]

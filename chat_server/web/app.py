@@ -16,6 +16,7 @@ from starlette.websockets import WebSocket
 
 from chat_server.config.assets import asset_dir
 from chat_server.config.settings import Settings
+from chat_server.delivery.publisher import BusPublisher
 from chat_server.model.errors import DomainError
 from chat_server.observe import garbage, metrics
 from chat_server.realtime.backends import create_bus, create_message_limiter, create_presence
@@ -30,7 +31,7 @@ from chat_server.web.endpoints.agent_ws import agent_endpoint
 from chat_server.web.endpoints.http_errors import domain_error_handler, error_response
 from chat_server.web.endpoints.widget_ws import visitor_endpoint
 
-log = logging.getLogger("chat_server")
+log = logging.getLogger(__name__)
 
 
 def open_geolocator(settings: Settings) -> GeoLocator | None:
@@ -128,6 +129,7 @@ def create_app(settings: Settings) -> Starlette:
             signer=Signer(settings.secret_key),
             geo=open_geolocator(settings),
             message_limiter=create_message_limiter(bus),
+            publisher=BusPublisher(bus),
         )
         app.state.runtime = runtime
         app.state.hub = hub

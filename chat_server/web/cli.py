@@ -4,16 +4,34 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, NoReturn, TypeVar
 
 import orjson
+import redis
+import uvicorn
+from starlette.applications import Starlette
 
+from chat_server.admin import accounts, sites
 from chat_server.config.settings import Settings, SettingsError, load_settings
+from chat_server.model.errors import DomainError
+from chat_server.observe import log_setup
+from chat_server.realtime.bus import MemoryBus
+from chat_server.realtime.presence import MemoryPresence
+from chat_server.runtime.state import Runtime
+from chat_server.security.auth import Signer
+from chat_server.storage.database import Database
+from chat_server.storage.migrate import upgrade_to_head
+from chat_server.tracking.geo import GeoDatabaseError, GeoLocator
+from chat_server.web.app import create_app
+from chat_server.web.endpoints.demo import DEMO_SITE_NAME
+from chat_server.wire.views import agent_view
 
 T = TypeVar("T")
+# Under ``python -m chat_server.web.cli`` __name__ is "__main__"; the spec keeps the real name.
+log = logging.getLogger(__spec__.name if __spec__ is not None else __name__)
 
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_ACCOUNTS = [
@@ -33,20 +51,21 @@ def print_json(data: Any) -> None:
     sys.stdout.flush()
 
 
-def settings_or_exit() -> Settings:
+def load_or_exit() -> Settings:
     try:
         return load_settings()
     except SettingsError as exc:
         fail(str(exc))
 
 
-def with_runtime(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
-    from chat_server.realtime.bus import MemoryBus
-    from chat_server.realtime.presence import MemoryPresence
-    from chat_server.runtime.state import Runtime
-    from chat_server.security.auth import Signer
-    from chat_server.storage.database import Database
+def settings_or_exit() -> Settings:
+    """The settings (or one line on stderr and exit 2), with logging set up by them."""
+    settings = load_or_exit()
+    log_setup.configure(settings.log_format, settings.log_level)
+    return settings
 
+
+def with_runtime(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
     async def main() -> T:
         db = Database(settings)
         try:
@@ -61,7 +80,6 @@ def with_runtime(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
 
 def check_services(settings: Settings) -> None:
     """Stop with one clear line if a configured service is unusable."""
-    from chat_server.storage.database import Database
 
     async def ping_database() -> None:
         db = Database(settings)
@@ -79,15 +97,11 @@ def check_services(settings: Settings) -> None:
             ]
         )
     if settings.redis_url:
-        import redis
-
         try:
             redis.Redis.from_url(settings.redis_url, socket_connect_timeout=5).ping()
         except Exception as exc:
             fail(f"CHAT_REDIS_URL: cannot reach Redis: {exc}".splitlines()[0])
     if settings.geoip_db is not None:
-        from chat_server.tracking.geo import GeoDatabaseError, GeoLocator
-
         try:
             GeoLocator(str(settings.geoip_db)).close()
         except GeoDatabaseError as exc:
@@ -95,36 +109,41 @@ def check_services(settings: Settings) -> None:
 
 
 def migrate(settings: Settings) -> None:
-    from chat_server.storage.migrate import upgrade_to_head
-
     try:
         upgrade_to_head(settings)
     except Exception as exc:
         fail(f"CHAT_DATABASE_URL: migration failed: {type(exc).__name__}: {exc}".splitlines()[0])
 
 
-def app_factory() -> Any:
-    """Used by uvicorn (also in worker processes): settings come from the environment."""
-    from chat_server.web.app import create_app
+def app_factory() -> Starlette:
+    """Used by uvicorn (also in worker processes): settings come from the environment.
 
-    return create_app(settings_or_exit())
+    Logging is uvicorn's to set up here, from ``log_config`` (configuring it again
+    would bring back the access log that ``access_log=False`` turned off).
+    """
+    return create_app(load_or_exit())
 
 
 def cmd_run(args: argparse.Namespace) -> None:
-    import uvicorn
-
     settings = settings_or_exit()
     check_services(settings)
     migrate(settings)
     if args.workers > 1 and settings.is_sqlite:
-        print(
-            "chat-server: note: several workers on SQLite share one file; use PostgreSQL and Redis to scale out",
-            file=sys.stderr,
+        log.warning(
+            "several workers on SQLite share one file; use PostgreSQL and Redis to scale out"
         )
     if args.workers > 1 and not settings.redis_url:
         fail(
             "--workers: several workers need CHAT_REDIS_URL so that they share events and presence"
         )
+    log.info(
+        "starting on http://%s:%d: %d worker(s), %s, %s bus",
+        args.host,
+        args.port,
+        args.workers,
+        "SQLite" if settings.is_sqlite else "PostgreSQL",
+        "Redis" if settings.redis_url else "in-process",
+    )
     uvicorn.run(
         "chat_server.web.cli:app_factory",
         factory=True,
@@ -132,14 +151,16 @@ def cmd_run(args: argparse.Namespace) -> None:
         port=args.port,
         workers=args.workers,
         proxy_headers=False,  # the client IP is resolved in one place, with CHAT_TRUSTED_PROXIES
-        # websockets-sansio, lighter per idle socket (see chat_server/ws_protocol.py)
+        # websockets-sansio, lighter per idle socket (see chat_server/realtime/lean_protocol.py)
         ws="chat_server.realtime.lean_protocol:LeanWebSocketsProtocol",
         ws_max_size=64 * 1024,
         ws_per_message_deflate=False,
         ws_ping_interval=20.0,
         ws_ping_timeout=20.0,
         timeout_graceful_shutdown=5,
-        log_level=os.environ.get("CHAT_LOG_LEVEL", "info"),
+        log_level=settings.log_level,
+        # Our format, secrets redacted; applied again in each worker process.
+        log_config=log_setup.logging_config(settings.log_format, settings.log_level),
         access_log=False,
     )
 
@@ -151,9 +172,6 @@ def cmd_migrate(args: argparse.Namespace) -> None:
 
 
 def cmd_sites_create(args: argparse.Namespace) -> None:
-    from chat_server.admin import sites
-    from chat_server.model.errors import DomainError
-
     settings = settings_or_exit()
     migrate(settings)
     try:
@@ -167,9 +185,6 @@ def cmd_sites_create(args: argparse.Namespace) -> None:
 
 def cmd_sites_update(args: argparse.Namespace) -> None:
     """Change a storefront's settings; the running server picks them up within seconds."""
-    from chat_server.admin import sites
-    from chat_server.model.errors import DomainError
-
     try:
         changes = sites.SiteChanges.parse(
             ip_mode=args.ip_mode,
@@ -190,10 +205,6 @@ def cmd_sites_update(args: argparse.Namespace) -> None:
 
 
 def cmd_agents_create(args: argparse.Namespace) -> None:
-    from chat_server.admin import accounts
-    from chat_server.model.errors import DomainError
-    from chat_server.wire.views import agent_view
-
     if not args.password_stdin:
         fail("--password-stdin is required: the password is read from standard input", 1)
     password = sys.stdin.readline().rstrip("\r\n")
@@ -210,9 +221,6 @@ def cmd_agents_create(args: argparse.Namespace) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
-    from chat_server.admin import accounts, sites
-    from chat_server.web.endpoints.demo import DEMO_SITE_NAME
-
     settings = settings_or_exit()
     migrate(settings)
     origins = [f"http://{args.host}:{args.port}"]

@@ -16,7 +16,7 @@ from chat_server.observe import garbage
 from chat_server.runtime.state import Runtime
 from chat_server.sla.announcements import announce_sla, close_waits_of_departed
 
-log = logging.getLogger("chat_server.web.scheduler")
+log = logging.getLogger(__name__)
 
 
 class JobRunner:

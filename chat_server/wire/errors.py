@@ -11,7 +11,7 @@ from chat_server.observe import metrics
 from chat_server.wire.inbound import ProtocolError
 from chat_server.wire.outbound import error_frame
 
-log = logging.getLogger("chat_server.sockets")
+log = logging.getLogger(__name__)
 
 
 def error_for(kind: str, exc: Exception, ref: str | None) -> str:

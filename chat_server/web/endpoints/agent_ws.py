@@ -15,9 +15,10 @@ from chat_server.model.events import AgentsOnlineChanged, TypingChanged
 from chat_server.model.tables import Agent
 from chat_server.observe import metrics
 from chat_server.realtime.hub import Connection, Hub
+from chat_server.runtime.delivery import deliver
 from chat_server.runtime.state import Runtime
-from chat_server.sla import core as sla
-from chat_server.visitors import core as visitors
+from chat_server.sla.policy import load_policy
+from chat_server.visitors import queries as visitors
 from chat_server.wire.envelope import AGENTS_TOPIC
 from chat_server.wire.errors import error_for
 from chat_server.wire.inbound import (
@@ -60,7 +61,7 @@ class AgentSession:
         open_conversations = await queries.list_conversations(self.rt, OPEN)
         for conversation in open_conversations:
             self.connection.mark_sent(conversation["id"], conversation["last_seq"])
-        policy = await sla.current_policy(self.rt)
+        policy = await self.rt.db.read(load_policy)
         self.connection.send(
             agent_welcome_frame(
                 agent_view(self.agent),
@@ -97,30 +98,30 @@ class AgentSession:
 
     async def handle(self, frame: Any) -> None:
         if isinstance(frame, AgentSend):
-            await commands.post_agent_message(
+            await deliver(
                 self.rt,
-                self.agent,
-                frame.conversation_id,
-                frame.client_id,
-                frame.text,
-                frame.internal,
-                on_stored=self._ack(frame.client_id),
+                commands.post_agent_message(
+                    self.rt,
+                    self.agent,
+                    frame.conversation_id,
+                    frame.client_id,
+                    frame.text,
+                    frame.internal,
+                ),
+                self._ack(frame.client_id),
             )
         elif isinstance(frame, Invite):
             if not await self.rt.presence.visitor_online(frame.visitor_id):
                 if not await visitors.visitor_exists(self.rt, frame.visitor_id):
                     raise NotFound("visitor_not_found", "no such visitor")
                 raise Conflict("visitor_offline", "this visitor is not on the site any more")
-            await commands.invite(
+            await deliver(
                 self.rt,
-                self.agent,
-                frame.visitor_id,
-                frame.client_id,
-                frame.text,
-                on_stored=self._ack(frame.client_id),
+                commands.invite(self.rt, self.agent, frame.visitor_id, frame.client_id, frame.text),
+                self._ack(frame.client_id),
             )
         elif isinstance(frame, Resolve):
-            await commands.resolve(self.rt, frame.conversation_id, self.agent)
+            await deliver(self.rt, commands.resolve(self.rt, frame.conversation_id, self.agent))
         elif isinstance(frame, AgentTyping):
             await self.typing(frame)
 

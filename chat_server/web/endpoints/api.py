@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -17,44 +15,17 @@ from chat_server.chat import queries
 from chat_server.model.errors import DomainError
 from chat_server.model.tables import Agent, Role
 from chat_server.runtime.state import Runtime
-from chat_server.sla import core as sla
-from chat_server.visitors import core as visitors
+from chat_server.sla.business_hours import validate_business_hours
+from chat_server.sla.policy import load_policy, save_policy
+from chat_server.visitors import queries as visitors
 from chat_server.web.endpoints import stats_api
+from chat_server.web.endpoints.guards import authenticated
 from chat_server.web.endpoints.http_errors import error_response
 from chat_server.wire.views import agent_view
-
-Handler = Callable[[Request, Agent], Awaitable[Response]]
-STAFF = {Role.manager.value, Role.admin.value}
 
 
 def _rt(request: Request) -> Runtime:
     return request.app.state.runtime
-
-
-async def current_agent(request: Request) -> Agent | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    rt = _rt(request)
-    return await accounts.agent_by_id(rt, rt.signer.read_token(token.strip()))
-
-
-def authenticated(
-    roles: set[str] | None = None,
-) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
-    def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-        async def endpoint(request: Request) -> Response:
-            agent = await current_agent(request)
-            if agent is None:
-                return error_response(401, "unauthorized", "a valid Bearer token is required")
-            if roles is not None and agent.role not in roles:
-                return error_response(403, "forbidden", "your role may not do this")
-            return await handler(request, agent)
-
-        return endpoint
-
-    return wrap
 
 
 async def read_json(request: Request) -> dict[str, Any]:
@@ -65,16 +36,6 @@ async def read_json(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise DomainError("invalid_json", "the body must be a JSON object")
     return body
-
-
-def parse_time(value: str | None, name: str) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise DomainError("invalid_parameter", f"{name} must be an ISO 8601 time") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 async def issue_token(request: Request) -> Response:
@@ -165,20 +126,22 @@ async def put_sla(request: Request, agent: Agent) -> Response:
         raise DomainError("invalid_parameter", "warning_fraction must be between 0 and 1")
     business_hours = body.get("business_hours")
     if business_hours is not None:
-        from chat_server.sla.business_hours import validate_business_hours
-
         business_hours = validate_business_hours(business_hours)
     site_id = body.get("site_id")
     if site_id is not None and not isinstance(site_id, str):
         raise DomainError("invalid_parameter", "site_id must be a string")
-    rt = _rt(request)
-    policy = await sla.save_policy(rt, first, following, fraction, business_hours, site_id)
+    policy = await _rt(request).db.write(
+        lambda connection: save_policy(
+            connection, first, following, fraction, business_hours, site_id
+        )
+    )
     return JSONResponse(policy.view())
 
 
 @authenticated()
 async def get_sla(request: Request, agent: Agent) -> Response:
-    policy = await sla.current_policy(_rt(request), request.query_params.get("site_id"))
+    site_id = request.query_params.get("site_id")
+    policy = await _rt(request).db.read(lambda connection: load_policy(connection, site_id))
     return JSONResponse(policy.view())
 
 

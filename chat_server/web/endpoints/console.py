@@ -19,7 +19,7 @@ from chat_server.config.assets import asset_dir
 from chat_server.model.tables import Agent, Role
 from chat_server.runtime.state import Runtime
 from chat_server.security.auth import csrf_matches
-from chat_server.sla import core as sla
+from chat_server.sla.policy import load_policy
 from chat_server.wire.views import agent_view
 
 SESSION_COOKIE = "chat_session"
@@ -169,7 +169,7 @@ async def console_page(request: Request) -> Response:
         return _login_redirect(request)
     agent, csrf = found
     rt = _rt(request)
-    policy = await sla.current_policy(rt)
+    policy = await rt.db.read(load_policy)
     return _render(
         request,
         "console.html",
@@ -193,7 +193,7 @@ async def stats_page(request: Request) -> Response:
             translations(lang).get("stats.forbidden", "Managers only."), status_code=403
         )
     rt = _rt(request)
-    policy = await sla.current_policy(rt)
+    policy = await rt.db.read(load_policy)
     return _render(
         request,
         "stats.html",

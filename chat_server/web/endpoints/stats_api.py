@@ -1,6 +1,6 @@
 """The stats API under ``/api/v1/stats`` (managers and admins): parse, call :mod:`stats`, shape.
 
-Every number comes from :mod:`chat_server.stats.core`, so the JSON, the CSV and the
+Every number comes from :mod:`chat_server.stats`, so the JSON, the CSV and the
 dashboard (which reads these endpoints) cannot disagree.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,7 +20,14 @@ from starlette.routing import Route
 from chat_server.model.errors import DomainError
 from chat_server.model.tables import Agent, utcnow
 from chat_server.runtime.state import Runtime
-from chat_server.stats import core as stats
+from chat_server.stats.export import CSV_COLUMNS, wait_rows
+from chat_server.stats.overview import overview
+from chat_server.stats.period import DEFAULT_PERIOD, Period
+from chat_server.stats.response_times import response_times
+from chat_server.stats.series import series
+from chat_server.stats.waiting import waiting_now
+from chat_server.web.endpoints.guards import STAFF, authenticated
+from chat_server.web.endpoints.params import parse_time
 
 BUCKETS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
 MAX_BUCKETS = 2000
@@ -30,32 +37,17 @@ def _rt(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
-def staff_only(
-    handler: Callable[[Request, Agent], Awaitable[Response]],
-) -> Callable[[Request], Awaitable[Response]]:
-    """Managers and admins; agents get 403 ``forbidden``, strangers 401."""
-    guarded: Callable[[Request], Awaitable[Response]] | None = None
-
-    async def endpoint(request: Request) -> Response:
-        nonlocal guarded
-        if guarded is None:
-            from chat_server.web.endpoints import api  # api imports this module for its routes
-
-            guarded = api.authenticated(api.STAFF)(handler)
-        return await guarded(request)
-
-    return endpoint
+#: Managers and admins; agents get 403 ``forbidden``, strangers 401.
+staff_only = authenticated(STAFF)
 
 
-def period_of(request: Request) -> stats.Period:
+def period_of(request: Request) -> Period:
     """``since``/``until`` from the query; by default the 24 hours up to now."""
-    from chat_server.web.endpoints.api import parse_time
-
     until = parse_time(request.query_params.get("until"), "until") or utcnow()
-    since = parse_time(request.query_params.get("since"), "since") or (until - stats.DEFAULT_PERIOD)
+    since = parse_time(request.query_params.get("since"), "since") or (until - DEFAULT_PERIOD)
     if since >= until:
         raise DomainError("invalid_parameter", "since must be earlier than until")
-    return stats.Period(since, until)
+    return Period(since, until)
 
 
 def site_of(request: Request) -> str | None:
@@ -74,11 +66,11 @@ def zone_of(request: Request) -> ZoneInfo:
 
 
 @staff_only
-async def response_times(request: Request, agent: Agent) -> Response:
+async def get_response_times(request: Request, agent: Agent) -> Response:
     # Business-time figures are worked out wait by wait; a script that only wants
     # the wall-clock ones over a long period can skip them with business=false.
     business = request.query_params.get("business", "true").lower() not in ("false", "0", "no")
-    figures = await stats.response_times(
+    figures = await response_times(
         _rt(request).db, period_of(request), site_of(request), business=business
     )
     return JSONResponse(figures)
@@ -96,12 +88,12 @@ def _neutral(text: str) -> str:
 
 
 @staff_only
-async def response_times_csv(request: Request, agent: Agent) -> Response:
+async def get_response_times_csv(request: Request, agent: Agent) -> Response:
     period = period_of(request)
-    rows = stats.wait_rows(_rt(request).db, period, site_of(request))
+    rows = wait_rows(_rt(request).db, period, site_of(request))
 
     async def body() -> AsyncIterator[str]:
-        yield _csv_line(list(stats.CSV_COLUMNS))
+        yield _csv_line(list(CSV_COLUMNS))
         chunk: list[str] = []
         async for row in rows:
             row[-1] = _neutral(row[-1])
@@ -121,7 +113,7 @@ async def response_times_csv(request: Request, agent: Agent) -> Response:
 
 
 @staff_only
-async def series(request: Request, agent: Agent) -> Response:
+async def get_series(request: Request, agent: Agent) -> Response:
     period = period_of(request)
     name = request.query_params.get("bucket", "hour")
     width = BUCKETS.get(name)
@@ -131,31 +123,29 @@ async def series(request: Request, agent: Agent) -> Response:
         raise DomainError(
             "invalid_parameter", f"the period holds more than {MAX_BUCKETS} {name} buckets"
         )
-    result = await stats.series(_rt(request).db, period, width, site_of(request))
+    result = await series(_rt(request).db, period, width, site_of(request))
     result["bucket"] = name
     return JSONResponse(result)
 
 
 @staff_only
-async def overview(request: Request, agent: Agent) -> Response:
-    result = await stats.overview(
-        _rt(request).db, period_of(request), zone_of(request), site_of(request)
-    )
+async def get_overview(request: Request, agent: Agent) -> Response:
+    result = await overview(_rt(request).db, period_of(request), zone_of(request), site_of(request))
     return JSONResponse(result)
 
 
 @staff_only
-async def waiting(request: Request, agent: Agent) -> Response:
+async def get_waiting(request: Request, agent: Agent) -> Response:
     rt = _rt(request)
-    result = await stats.waiting_now(rt.db, site_of(request))
+    result = await waiting_now(rt.db, site_of(request))
     result["agents_online"] = await rt.presence.agents_online()
     return JSONResponse(result)
 
 
 routes = [
-    Route("/stats/response-times", response_times, methods=["GET"]),
-    Route("/stats/response-times.csv", response_times_csv, methods=["GET"]),
-    Route("/stats/series", series, methods=["GET"]),
-    Route("/stats/overview", overview, methods=["GET"]),
-    Route("/stats/waiting", waiting, methods=["GET"]),
+    Route("/stats/response-times", get_response_times, methods=["GET"]),
+    Route("/stats/response-times.csv", get_response_times_csv, methods=["GET"]),
+    Route("/stats/series", get_series, methods=["GET"]),
+    Route("/stats/overview", get_overview, methods=["GET"]),
+    Route("/stats/waiting", get_waiting, methods=["GET"]),
 ]

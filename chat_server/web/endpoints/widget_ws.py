@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from typing import Any
@@ -17,11 +16,16 @@ from chat_server.model.tables import Site
 from chat_server.observe import metrics
 from chat_server.realtime.hub import Connection, Hub
 from chat_server.realtime.ratelimit import TokenBucket
+from chat_server.runtime.delivery import deliver
 from chat_server.runtime.state import Runtime
 from chat_server.security.auth import origin_allowed
 from chat_server.tracking.client_ip import resolve_client_ip
-from chat_server.visitors import core as visitors
 from chat_server.visitors import invitations
+from chat_server.visitors.arrival import arrival_events, arrive
+from chat_server.visitors.contacts import identify_contact
+from chat_server.visitors.departure import close_tab
+from chat_server.visitors.pages import Entered, enter_page, set_visibility
+from chat_server.visitors.updates import Update
 from chat_server.wire.envelope import VISITORS_TOPIC, visitor_topic
 from chat_server.wire.errors import error_for
 from chat_server.wire.inbound import (
@@ -44,7 +48,7 @@ from chat_server.wire.outbound import (
     visitor_welcome_frame,
 )
 
-log = logging.getLogger("chat_server.widget_ws")
+log = logging.getLogger(__name__)
 
 POLICY_VIOLATION = 1008
 ABUSE_REFUSALS = 100  # refused frames within ABUSE_WINDOW before the socket is closed
@@ -131,7 +135,13 @@ class VisitorSession:
         if isinstance(frame, VisitorSend):
             await self.send_message(frame)
         elif isinstance(frame, PageViewFrame):
-            entered = await visitors.enter_page(
+
+            def entered(outcome: Entered) -> None:
+                self.page_view_id = outcome.page_view_id
+                if self.inviter is not None:
+                    self.inviter.page_entered(frame.url)
+
+            await enter_page(
                 self.rt,
                 self.site,
                 self.visitor_id,
@@ -139,33 +149,33 @@ class VisitorSession:
                 frame.url,
                 frame.title,
                 frame.referrer,
+                on_stored=entered,
             )
-            self.page_view_id = entered.page_view_id
-            if self.inviter is not None:
-                self.inviter.page_entered(frame.url)
-            if entered.journey is not None:  # None for a bot
-                await visitors.publish_visitor(self.rt, self.visitor_id, entered.journey)
         elif isinstance(frame, Visibility):
             if self.inviter is not None:
                 self.inviter.visibility(frame.visible)
             if self.page_view_id:
-                await visitors.set_visibility(
-                    self.rt, self.visitor_id, self.page_view_id, frame.visible
-                )
+                await set_visibility(self.rt, self.visitor_id, self.page_view_id, frame.visible)
         elif isinstance(frame, VisitorTyping):
             await self.typing(frame.active)
         elif isinstance(frame, RatingSubmit):
-            conversation = await commands.rate(self.rt, self.visitor_id, frame.score, frame.comment)
-            self.connection.send(rating_recorded_frame(conversation.id, frame.score))
+            rated = await deliver(
+                self.rt, commands.rate(self.rt, self.visitor_id, frame.score, frame.comment)
+            )
+            self.connection.send(rating_recorded_frame(rated.conversation.id, frame.score))
         elif isinstance(frame, Identify):
-            await visitors.identify_contact(self.rt, self.visitor_id, frame.name, frame.email)
-            self.connection.send(identified_frame(frame.name, frame.email))
-            await visitors.publish_visitor(self.rt, self.visitor_id)
+
+            def identified(_: Update) -> None:
+                self.connection.send(identified_frame(frame.name, frame.email))
+
+            await identify_contact(
+                self.rt, self.visitor_id, frame.name, frame.email, on_stored=identified
+            )
 
     async def hello(self, frame: Hello) -> None:
         if self.visitor_id is not None:
             raise ProtocolError("already_identified", "hello was sent already on this connection")
-        arrival = await visitors.arrive(
+        arrival = await arrive(
             self.rt,
             self.site,
             frame.visitor_token,
@@ -176,10 +186,10 @@ class VisitorSession:
             self.user_agent,
         )
         visitor = arrival.visitor
-        # arrive() counted this socket in presence: from here on, closed() uncounts it.
+        # arrive() counted this socket in presence (and called off a pending departure):
+        # from here on, closed() uncounts it.
         self.visitor_id, self.page_view_id = visitor.id, arrival.page_view_id
         self.is_bot = visitor.is_bot
-        cancel_departure(visitor.id)
         self.connection.hold()
         await self.hub.attach(self.connection, [visitor_topic(visitor.id), VISITORS_TOPIC])
         conversation = arrival.conversation
@@ -203,8 +213,11 @@ class VisitorSession:
             claimed = min(frame.last_seq, conversation.last_visible_seq)
             self.connection.mark_sent(conversation.id, backlog[-1].seq if backlog else claimed)
         self.connection.release()
-        if arrival.journey is not None:  # None for a bot
-            await visitors.publish_visitor(self.rt, visitor.id, arrival.journey)
+        # Agents hear of the arrival only now, after the welcome and the backlog, with
+        # presence asked now: the welcome is this command's acknowledgement, but it
+        # needs awaits (attach, agents online, backlog) that deliver()'s synchronous
+        # on_stored cannot make, so the hello publishes at deliver()'s point itself.
+        await self.rt.publish(await arrival_events(self.rt, arrival))
         rules = invitations.rules_of(self.site)
         if rules and not self.is_bot:
             self.inviter = invitations.AutoInviter(rules, self._offer_invitation)
@@ -213,7 +226,11 @@ class VisitorSession:
     async def _offer_invitation(self, rule: invitations.InviteRule) -> bool:
         assert self.visitor_id is not None
         text = invitations.pick_text(rule.text, self.accept_language, self.site.locale)
-        return await invitations.offer_invitation(self.rt, self.site, self.visitor_id, rule, text)
+        posted = await invitations.offer_invitation(self.rt, self.site, self.visitor_id, rule, text)
+        if posted is None:
+            return False
+        await self.rt.publish(posted.events)
+        return True
 
     async def send_message(self, frame: VisitorSend) -> None:
         assert self.visitor_id is not None
@@ -226,8 +243,10 @@ class VisitorSession:
         def ack(posted: Posted) -> None:
             self.connection.send(ack_frame(frame.client_id, posted.message))
 
-        await commands.post_visitor_message(
-            self.rt, self.visitor_id, frame.client_id, frame.text, on_stored=ack
+        await deliver(
+            self.rt,
+            commands.post_visitor_message(self.rt, self.visitor_id, frame.client_id, frame.text),
+            ack,
         )
 
     async def typing(self, active: bool) -> None:
@@ -249,54 +268,7 @@ class VisitorSession:
         await self.hub.detach(self.connection)
         if self.visitor_id is None:
             return
-        visitor_id = self.visitor_id
-        try:
-            await visitors.leave(self.rt, visitor_id, self.page_view_id)
-        except Exception:
-            log.warning("could not record that visitor %s left", visitor_id, exc_info=True)
-        try:
-            last = await self.rt.presence.visitor_disconnected(visitor_id)
-            if self.is_bot:
-                return
-            if last:
-                schedule_departure(self.rt, visitor_id)
-            else:
-                await visitors.publish_visitor(self.rt, visitor_id)  # another tab is current now
-        except Exception:
-            log.warning("could not announce that visitor %s left", visitor_id, exc_info=True)
-
-
-# Pending departures of this process, one per visitor: a visitor who comes back
-# within the grace period cancels it, and leaving again replaces it, so agents
-# get one visitor.left per departure.
-_departures: dict[str, asyncio.Task[None]] = {}
-
-
-def schedule_departure(rt: Runtime, visitor_id: str) -> None:
-    cancel_departure(visitor_id)
-    task = asyncio.get_running_loop().create_task(
-        announce_departure(rt, visitor_id), name=f"departure:{visitor_id}"
-    )
-    _departures[visitor_id] = task
-
-    def forget(done: asyncio.Task[None]) -> None:
-        if _departures.get(visitor_id) is done:
-            del _departures[visitor_id]
-
-    task.add_done_callback(forget)
-
-
-def cancel_departure(visitor_id: str) -> None:
-    task = _departures.pop(visitor_id, None)
-    if task is not None:
-        task.cancel()
-
-
-async def announce_departure(rt: Runtime, visitor_id: str) -> None:
-    """``visitor.left`` once the visitor has had no socket for the grace period."""
-    await asyncio.sleep(rt.settings.visitor_grace_seconds)
-    if not await rt.presence.visitor_online(visitor_id):
-        await visitors.publish_left(rt, visitor_id)
+        await close_tab(self.rt, self.visitor_id, self.page_view_id, self.is_bot)
 
 
 async def visitor_endpoint(websocket: WebSocket) -> None:

@@ -1,0 +1,118 @@
+"""Loading and saving a visitor's rows over a Core connection (see :mod:`.statements`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from operator import attrgetter
+from typing import Any
+
+from sqlalchemy import Connection
+
+from chat_server.model.rows import Journey, KeywordRecord, PageRecord, VisitorRecord
+from chat_server.model.tables import new_id
+from chat_server.tracking.referrers import extract_keywords
+from chat_server.visitors import statements as sql
+
+
+def update_visitor(connection: Connection, visitor: VisitorRecord, *columns: str) -> None:
+    params: dict[str, Any] = {name: getattr(visitor, name) for name in columns}
+    params["b_id"] = visitor.id
+    connection.execute(sql.UPDATE_VISITOR, params)
+
+
+def update_page(connection: Connection, page: PageRecord, *columns: str) -> None:
+    params: dict[str, Any] = {name: getattr(page, name) for name in columns}
+    params["b_id"] = page.id
+    connection.execute(sql.UPDATE_PAGE, params)
+
+
+def lock_visitor(connection: Connection, visitor_id: str) -> VisitorRecord | None:
+    row = connection.execute(sql.LOCK_VISITOR, {"visitor_id": visitor_id}).first()
+    return VisitorRecord(*row) if row is not None else None
+
+
+def page(connection: Connection, page_view_id: str) -> PageRecord | None:
+    row = connection.execute(sql.PAGE_BY_ID, {"page_id": page_view_id}).first()
+    return PageRecord(*row) if row is not None else None
+
+
+def pages(connection: Connection, visitor_id: str, page_limit: int | None) -> list[PageRecord]:
+    """The visitor's pages by entry: all, or the latest ``page_limit`` and every open one."""
+    if page_limit is None:
+        rows = connection.execute(sql.ALL_PAGES, {"visitor_id": visitor_id})
+    else:
+        rows = connection.execute(
+            sql.LATEST_AND_OPEN_PAGES, {"visitor_id": visitor_id, "page_limit": page_limit}
+        )
+    return [PageRecord(*row) for row in rows]
+
+
+def keywords(connection: Connection, visitor_id: str) -> list[KeywordRecord]:
+    rows = connection.execute(sql.KEYWORDS, {"visitor_id": visitor_id})
+    return [KeywordRecord(*row) for row in rows]
+
+
+def load_journey(connection: Connection, visitor_id: str, page_limit: int | None) -> Journey | None:
+    row = connection.execute(sql.VISITOR_BY_ID, {"visitor_id": visitor_id}).first()
+    if row is None:
+        return None
+    return Journey(
+        VisitorRecord(*row),
+        pages(connection, visitor_id, page_limit),
+        keywords(connection, visitor_id),
+    )
+
+
+def has_visible_page(
+    connection: Connection, visitor_id: str, known_pages: list[PageRecord] | None
+) -> bool:
+    """Whether an open page of the visitor is visible; ``known_pages``, when given, hold
+    every open page of the visitor."""
+    if known_pages is not None:
+        return any(p.left_at is None and p.visible_since is not None for p in known_pages)
+    return connection.execute(sql.VISIBLE_PAGE, {"visitor_id": visitor_id}).first() is not None
+
+
+def record_page_view(
+    connection: Connection,
+    search_params: Sequence[str],
+    visitor: VisitorRecord,
+    url: str,
+    title: str | None,
+    referrer: str | None,
+    now: datetime,
+    known_keywords: list[KeywordRecord] | None,
+) -> PageRecord:
+    """Insert the page view and the search words it brings (see also
+    :func:`~chat_server.visitors.rules.set_campaign`).
+
+    ``known_keywords``, when given, are the visitor's search words, which the new ones join.
+    """
+    entered = PageRecord(new_id(), visitor.id, url, title, referrer or None, now, None, 0.0, now)
+    connection.execute(sql.INSERT_PAGE, {name: getattr(entered, name) for name in sql.PAGE_FIELDS})
+    found = extract_keywords(url, referrer, search_params)
+    if found:
+        if known_keywords is None:
+            known = {(row.keyword, row.source) for row in keywords(connection, visitor.id)}
+        else:
+            known = {(k.keyword, k.source) for k in known_keywords}
+        new = [k for k in found if (k.keyword, k.source) not in known]
+        if new:
+            connection.execute(
+                sql.INSERT_KEYWORD,
+                [
+                    {
+                        "id": new_id(),
+                        "visitor_id": visitor.id,
+                        "keyword": k.keyword,
+                        "source": k.source,
+                        "at": now,
+                    }
+                    for k in new
+                ],
+            )
+            if known_keywords is not None:
+                known_keywords.extend(KeywordRecord(k.keyword, k.source, now) for k in new)
+                known_keywords.sort(key=attrgetter("at"))
+    return entered
