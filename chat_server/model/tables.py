@@ -65,7 +65,21 @@ class ConversationStatus(StrEnum):
 class AuthorKind(StrEnum):
     visitor = "visitor"
     agent = "agent"
+    bot = "bot"
     system = "system"
+
+
+class AgentStatus(StrEnum):
+    """What an agent chose; with no console open the agent is ``offline`` whatever it chose."""
+
+    online = "online"
+    away = "away"
+    offline = "offline"
+
+
+class SessionKind(StrEnum):
+    api = "api"
+    console = "console"
 
 
 class WaitKind(StrEnum):
@@ -97,6 +111,11 @@ class Site(SQLModel, table=True):
     ip_mode: str = IpMode.full.value
     retention_days: int | None = None
     auto_invites: list[dict[str, Any]] | None = json_column()
+    # Routing assigns new conversations to agents; off: nobody until someone claims or answers.
+    routing: bool = True
+    notify_emails: list[str] | None = json_column()
+    # The self-service assistant: "off", "offline" (while no agent is online) or "always".
+    assistant: str = "off"
     created_at: datetime = time_column()
 
 
@@ -107,7 +126,69 @@ class Agent(SQLModel, table=True):
     role: str = Role.agent.value
     password_hash: str
     active: bool = True
+    # Admins and accounts created without sites belong to every site (agent_site is ignored).
+    all_sites: bool = True
+    # The status the agent last chose ("online" or "away"); presence decides "offline".
+    status: str = AgentStatus.online.value
+    max_chats: int = 5
+    # Bumped by a password change or a deactivation: older tokens and sessions are refused.
+    credential_version: int = 0
+    otp_secret: str | None = None
+    # An uploaded picture as a data: URL; None shows the initials.
+    avatar: str | None = None
+    # When the agent last got a conversation: routing breaks ties by the longest idle.
+    last_assigned_at: datetime | None = time_column(nullable=True)
     created_at: datetime = time_column()
+
+
+class AgentSite(SQLModel, table=True):
+    __tablename__ = "agent_site"
+    agent_id: str = Field(foreign_key="agent.id", primary_key=True)
+    site_id: str = Field(foreign_key="site.id", primary_key=True, index=True)
+
+
+class AuthSession(SQLModel, table=True):
+    """One API token or console session; revoking it refuses the credential at once."""
+
+    __tablename__ = "auth_session"
+    id: str = Field(default_factory=new_id, primary_key=True)
+    agent_id: str = Field(foreign_key="agent.id", index=True)
+    kind: str = SessionKind.api.value
+    credential_version: int = 0
+    created_at: datetime = time_column()
+    expires_at: datetime = time_column()
+    revoked_at: datetime | None = time_column(nullable=True)
+
+
+class Team(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True)
+    name: str
+    created_at: datetime = time_column()
+
+
+class TeamSite(SQLModel, table=True):
+    __tablename__ = "team_site"
+    team_id: str = Field(foreign_key="team.id", primary_key=True)
+    site_id: str = Field(foreign_key="site.id", primary_key=True, index=True)
+
+
+class TeamAgent(SQLModel, table=True):
+    __tablename__ = "team_agent"
+    team_id: str = Field(foreign_key="team.id", primary_key=True)
+    agent_id: str = Field(foreign_key="agent.id", primary_key=True, index=True)
+
+
+class CannedReply(SQLModel, table=True):
+    __tablename__ = "canned_reply"
+    id: str = Field(default_factory=new_id, primary_key=True)
+    # None: every site's agents may use it.
+    site_id: str | None = Field(default=None, foreign_key="site.id", index=True)
+    shortcut: str
+    title: str
+    text: str
+    locale: str | None = None
+    created_at: datetime = time_column()
+    updated_at: datetime = time_column()
 
 
 class SlaPolicy(SQLModel, table=True):
@@ -163,12 +244,18 @@ class SearchKeyword(SQLModel, table=True):
 
 
 class Conversation(SQLModel, table=True):
-    __table_args__ = (Index("ix_conversation_visitor_status", "visitor_id", "status"),)
+    __table_args__ = (
+        Index("ix_conversation_visitor_status", "visitor_id", "status"),
+        Index("ix_conversation_assignee_status", "assignee_id", "status"),
+    )
     id: str = Field(default_factory=new_id, primary_key=True)
     site_id: str = Field(foreign_key="site.id", index=True)
     visitor_id: str = Field(foreign_key="visitor.id")
     status: str = Field(default=ConversationStatus.open.value, index=True)
     assignee_id: str | None = Field(default=None, foreign_key="agent.id")
+    # Set by a transfer to a team: routing picks among that team's agents.
+    team_id: str | None = Field(default=None, foreign_key="team.id")
+    assigned_at: datetime | None = time_column(nullable=True)
     created_at: datetime = time_column(index=True)
     first_response_at: datetime | None = time_column(nullable=True)
     resolved_at: datetime | None = time_column(nullable=True)
@@ -199,6 +286,12 @@ class Message(SQLModel, table=True):
     text: str
     internal: bool = False
     created_at: datetime = time_column()
+
+
+class ConversationTag(SQLModel, table=True):
+    __tablename__ = "conversation_tag"
+    conversation_id: str = Field(foreign_key="conversation.id", primary_key=True)
+    tag: str = Field(primary_key=True, index=True)
 
 
 class Wait(SQLModel, table=True):
