@@ -895,7 +895,7 @@ def phase_scaled(run: Run) -> dict[str, Any]:
     if run.time_left() < 40:
         return {"not_run": "time budget"}
     try:
-        from chat_server import redis_bus  # noqa: F401
+        import chat_server.realtime.redis.bus  # noqa: F401
     except Exception as exc:
         return {"not_run": f"Redis mode does not import yet: {type(exc).__name__}: {exc}"}
     database_url = pg_create_database(run.pg_url)
