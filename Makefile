@@ -14,6 +14,7 @@ export CHAT_DATA_DIR ?= $(CURDIR)/var
 setup:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --all-extras --frozen --quiet
+	$(PY) -m chat_server.tracking.geo_data --if-missing  # DB-IP City Lite, 100 MB, not in git
 
 ## Start the server with the demo storefront and demo accounts on SQLite.
 run: setup
@@ -31,7 +32,7 @@ system-packages:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-LINTED := chat_server tests migrations $(wildcard bench)
+LINTED := chat_server tests migrations tools $(wildcard bench)
 
 lint: setup
 	.venv/bin/ruff check $(LINTED)

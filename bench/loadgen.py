@@ -524,7 +524,12 @@ class Generator:
         sizes = []
         for token in tokens:
             agent = Agent()
-            agent.ws = await _connect(f"{base}/ws/agent?token={token}", timeout)
+            if self.mode == "server":
+                # The agent socket takes no secret in its URL: the first frame authenticates.
+                agent.ws = await _connect(f"{base}/ws/agent", timeout)
+                await agent.ws.send(json.dumps({"type": "auth", "token": token}))
+            else:
+                agent.ws = await _connect(f"{base}/ws/agent?token={token}", timeout)
             if self.mode == "server":
                 agent.welcome = asyncio.get_running_loop().create_future()
             agent.task = asyncio.create_task(self._agent_reader(agent))

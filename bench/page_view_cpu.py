@@ -269,7 +269,8 @@ async def measure_server(
 ) -> dict[str, float]:
     import websockets
 
-    agent = await websockets.connect(f"ws://{base}/ws/agent?token={token}", max_size=None)
+    agent = await websockets.connect(f"ws://{base}/ws/agent", max_size=None)
+    await agent.send(json.dumps({"type": "auth", "token": token}))
     tabs = []
     for _ in range(TABS):
         tab = await websockets.connect(

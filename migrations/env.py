@@ -13,12 +13,19 @@ import chat_server.model.tables  # noqa: F401  (registers the tables)
 target_metadata = SQLModel.metadata
 
 
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """The search index (``0004``) is no model: its shape differs per dialect, and FTS5
+    keeps shadow tables (``message_search_data``, ``_idx``, ...) beside it."""
+    return not (type_ == "table" and name is not None and name.startswith("message_search"))
+
+
 def do_run_migrations(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         if connection.dialect.name == "postgresql":

@@ -113,8 +113,10 @@ class Agent(Client):
 
     @classmethod
     async def connect(cls, ws_base: str, token: str) -> Agent:
-        connection = await websockets.connect(f"{ws_base}/ws/agent?token={token}", max_size=None)
+        """Authenticates as scripts do: an ``auth`` frame first (never a token in the URL)."""
+        connection = await websockets.connect(f"{ws_base}/ws/agent", max_size=None)
         agent = cls(connection)
+        await agent.send({"type": "auth", "token": token})
         agent.welcome = await agent.expect("welcome", timeout=15)
         return agent
 

@@ -327,9 +327,8 @@ async def _slow_agent_scenario(server: Server) -> None:
     raw = socket.socket()
     raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     raw.connect(("127.0.0.1", server.port))
-    stuck = await websockets.connect(
-        f"{server.ws_base}/ws/agent?token={stuck_agent['token']}", sock=raw, max_queue=1
-    )
+    stuck = await websockets.connect(f"{server.ws_base}/ws/agent", sock=raw, max_queue=1)
+    await stuck.send(json.dumps({"type": "auth", "token": stuck_agent["token"]}))
     stuck.transport.pause_reading()
     rss_before = rss_bytes(server.process.pid)
     console = await Agent.connect(server.ws_base, live_agent["token"])
@@ -359,12 +358,17 @@ async def _slow_agent_scenario(server: Server) -> None:
     stuck.transport.abort()
 
 
-async def test_a_bad_agent_token_is_refused_at_the_handshake(server: Server) -> None:
+async def test_a_token_in_the_url_is_refused_and_a_bad_auth_frame_closes(server: Server) -> None:
     with pytest.raises(websockets.InvalidStatus) as refused:
         await websockets.connect(f"{server.ws_base}/ws/agent?token=forged")
     assert refused.value.response.status_code == 403
-    with pytest.raises(websockets.InvalidStatus):
-        await websockets.connect(f"{server.ws_base}/ws/agent")
+    socket_ = await websockets.connect(f"{server.ws_base}/ws/agent")
+    await socket_.send(json.dumps({"type": "auth", "token": "forged"}))
+    error = json.loads(await asyncio.wait_for(socket_.recv(), 5))
+    assert (error["type"], error["code"]) == ("error", "unauthorized")
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        await asyncio.wait_for(socket_.recv(), 5)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
 
 
 async def test_an_unknown_site_key_is_refused_at_the_handshake(server: Server) -> None:

@@ -27,6 +27,7 @@
     var attr = function (n) { return script.getAttribute('data-' + n); };
     var KEY = attr('site') || '';
     var src = new URL(script.src || '/widget.js', location.href);
+    var AVATARS = src.protocol + '//' + src.host + src.pathname.replace(/[^/]*$/, '') + 'api/v1/agents/';
     var WS_URL = (src.protocol === 'https:' ? 'wss://' : 'ws://') + src.host +
       src.pathname.replace(/[^/]*$/, '') + 'ws/visitor?site=' + encodeURIComponent(KEY);
     var PREFIX = 'chatw:' + KEY + ':';
@@ -51,7 +52,9 @@
         rateSubmit: 'Send rating', rateThanks: 'Thank you for your feedback!', star: '{n} of 5',
         ended: 'Conversation ended', consent: 'Chat becomes available once you accept cookies.',
         err: 'Something went wrong. Please try again.', slow: 'You are sending messages too fast.',
-        tooLong: 'The message is too long (5000 characters at most).'
+        tooLong: 'The message is too long (5000 characters at most).',
+        queuePos: 'You are {n} in line', queueEta: 'about {n} minutes', queueEta1: 'about a minute',
+        queueSoon: 'less than a minute'
       },
       tr: {
         title: 'Canlı destek', open: 'Sohbeti aç', close: 'Sohbeti kapat', minimize: 'Sohbeti küçült',
@@ -70,7 +73,9 @@
         rateSubmit: 'Puanı gönder', rateThanks: 'Geri bildiriminiz için teşekkürler!', star: '5 üzerinden {n}',
         ended: 'Görüşme sona erdi', consent: 'Sohbet, çerezleri kabul ettiğinizde kullanılabilir.',
         err: 'Bir sorun oluştu. Lütfen tekrar deneyin.', slow: 'Çok hızlı mesaj gönderiyorsunuz.',
-        tooLong: 'Mesaj çok uzun (en fazla 5000 karakter).'
+        tooLong: 'Mesaj çok uzun (en fazla 5000 karakter).',
+        queuePos: 'Sırada {n}. sıradasınız', queueEta: 'yaklaşık {n} dakika', queueEta1: 'yaklaşık 1 dakika',
+        queueSoon: '1 dakikadan az'
       }
     };
     var ERR_KEYS = { rate_limited: 'slow', invalid_email: 'badEmail', too_long: 'tooLong', text_too_long: 'tooLong', message_too_long: 'tooLong' };
@@ -122,6 +127,7 @@
     var pend = {};      // client_id -> {el, item}
     var maxSeq = 0;     // highest seq rendered in the current conversation
     var unread = 0, offSent = false, pendingIdentify = null;
+    var queue = null;   // {conv, position, eta}: our place while we wait for an agent (queue.updated)
     var handlers = {}, ready = false;
 
     function emit(ev, arg) {
@@ -192,6 +198,7 @@
       '.hd :focus-visible{outline-color:currentColor}',
       '.av{position:relative;flex:none;width:42px;height:42px;border-radius:50%;background:rgba(255,255,255,.22);display:flex;align-items:center;justify-content:center;font-weight:700;font-size:18px;text-transform:uppercase}',
       '.av .dot{right:-2px;bottom:-2px;width:13px;height:13px}',
+      '.av img{position:absolute;top:0;left:0;width:100%;height:100%;border-radius:50%;object-fit:cover;background:#fff}',
       '.ht{flex:1;min-width:0}',
       '.nm{font-weight:700;font-size:16px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}',
       '.st{font-size:12.5px;opacity:.88;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}',
@@ -207,7 +214,8 @@
       '.a .b{border-bottom-left-radius:6px}',
       '.v .b{background:var(--c);color:var(--ct);border-bottom-right-radius:6px}',
       '.s .b{background:transparent;color:#6b7280;font-size:12.5px;text-align:center;padding:4px 8px}',
-      '.who{font-size:12px;font-weight:600;color:#6b7280;margin:8px 0 3px 8px}',
+      '.who{display:flex;align-items:center;gap:6px;font-size:12px;font-weight:600;color:#6b7280;margin:8px 0 3px 8px}',
+      '.wa{flex:none;width:18px;height:18px;border-radius:50%;background:#e5e7eb center/cover no-repeat}',
       '.mt{font-size:11px;color:#9ca3af;margin:3px 8px 4px;display:flex;gap:6px}',
       '.s .mt{display:none}',
       '.m[data-pending] .b{opacity:.65}',
@@ -237,6 +245,7 @@
       '.dt i{width:6px;height:6px;border-radius:50%;background:#9ca3af;animation:bl 1.2s infinite}',
       '.dt i:nth-child(2){animation-delay:.15s}.dt i:nth-child(3){animation-delay:.3s}',
       '@keyframes bl{0%,60%,100%{transform:none;opacity:.45}30%{transform:translateY(-3px);opacity:1}}',
+      '.qu{margin:0 12px 8px;padding:8px 12px;border-radius:10px;background:#eef2ff;color:#312e81;font-size:12.5px}',
       '.er{margin:0 12px 8px;padding:8px 12px;border-radius:10px;background:#fef2f2;color:#b91c1c;font-size:12.5px}',
       '.cp{position:relative;flex:none;display:flex;align-items:flex-end;gap:8px;padding:10px 10px 10px 16px;border-top:1px solid #eceef2;background:#fff;transition:box-shadow .15s}',
       '.cp:focus-within{box-shadow:inset 0 2px 0 var(--c)}',
@@ -281,6 +290,7 @@
       '<label><span class="sr" data-t="rateComment"></span><textarea name="comment" rows="2" maxlength="2000" data-ta="placeholder:rateComment"></textarea></label>' +
       '<button type="submit" class="btn" data-t="rateSubmit" disabled></button></form>' +
       '</div>' +
+      '<div class="qu" data-chat="queue" role="status" aria-live="polite" hidden></div>' +
       '<div class="ty" data-chat="typing" aria-hidden="true" hidden><span class="dt"><i></i><i></i><i></i></span><span class="tyt"></span></div>' +
       '<div class="er" data-chat="error" role="alert" hidden></div>' +
       '<form class="cp"><label for="cw-in" class="sr" data-t="message"></label>' +
@@ -315,7 +325,7 @@
       ui.greet = q('.greet .b'); ui.consent = q('[data-chat=consent]');
       ui.off = q('[data-chat=offline-form]'); ui.offErr = q('.fe');
       ui.rate = q('[data-chat=rating]'); ui.typing = q('.ty'); ui.typingText = q('.tyt');
-      ui.err = q('.er'); ui.form = q('.cp'); ui.input = q('.cp textarea');
+      ui.err = q('.er'); ui.queue = q('.qu'); ui.form = q('.cp'); ui.input = q('.cp textarea');
       if (attr('position') === 'left') ui.w.classList.add('left');
       setColor(attr('color'));
       applyLang();
@@ -337,9 +347,7 @@
       });
       root.querySelectorAll('[data-score]').forEach(function (b) { b.setAttribute('aria-label', t('star', b.getAttribute('data-score'))); });
       ui.greet.textContent = (site && site.greeting && site.greeting[lang]) || t('greeting');
-      var n = (site && site.name) || t('title');
-      ui.name.textContent = n;
-      ui.avatar.textContent = n.trim().charAt(0);
+      showAgent(shownAgent);
       renderAll();
     }
 
@@ -372,6 +380,22 @@
       ui.off.hidden = !consented || agentsOnline !== 0 || !!openConv || offSent || !!ratingFor;
       ui.form.hidden = !ui.off.hidden; // one way to write while away: the form, which asks for an e-mail
       Object.keys(pend).forEach(function (cid) { setTick(pend[cid].el, t(conn === 'online' ? 'sending' : 'queued')); });
+      renderQueue(openConv);
+    }
+
+    // "2nd in line, about 3 minutes" / "Sırada 2. sıradasınız, yaklaşık 3 dakika"
+    function renderQueue(openConv) {
+      var q = openConv && queue && queue.conv === convId ? queue : null;
+      ui.queue.hidden = !q;
+      if (!q) return;
+      var n = q.position, ord = n;
+      if (lang === 'en') {
+        var tail = n % 100 > 10 && n % 100 < 14 ? 'th' : ['th', 'st', 'nd', 'rd'][n % 10] || 'th';
+        ord = n === 1 ? 'next' : n + tail;
+      }
+      var text = t('queuePos', ord), m = q.eta == null ? null : Math.round(q.eta / 60);
+      if (m != null) text += ', ' + (q.eta < 30 ? t('queueSoon') : m <= 1 ? t('queueEta1') : t('queueEta', m));
+      ui.queue.textContent = text;
     }
 
     function h(tag, cls, text) {
@@ -387,11 +411,18 @@
     }
     function setTick(el, text) { el.querySelector('.tk').textContent = text || ''; }
 
-    function makeMsg(kind, text, when, name) {
+    function makeMsg(kind, text, when, name, authorId) {
       var e = h('div', 'm ' + kind.charAt(0));
       e.setAttribute('data-chat', 'message');
       e.setAttribute('data-author', kind);
-      if (kind === 'agent') e.appendChild(h('div', 'who', name || t('agent')));
+      if (kind === 'agent') {
+        var who = e.appendChild(h('div', 'who', name || t('agent')));
+        if (authorId) { // a background, not an <img>: a message's markup never holds an image
+          var pic = h('span', 'wa');
+          pic.style.backgroundImage = 'url("' + AVATARS + encodeURIComponent(authorId) + '/avatar")';
+          who.insertBefore(pic, who.firstChild);
+        }
+      }
       e.appendChild(h('div', 'b', text));
       var mt = h('div', 'mt'), tm = h('time', '', hhmm(when));
       if (typeof when === 'string') tm.setAttribute('datetime', when);
@@ -421,8 +452,33 @@
       toBottom();
     }
 
+    // The header shows the site until an agent has written in the conversation, then that agent
+    // (name, and the picture or initials served at /api/v1/agents/{id}/avatar).
+    var shownAgent = null;
+    function showAgent(author) {
+      shownAgent = author && author.id ? author : null;
+      if (!ui.name) return;
+      var n = shownAgent ? (shownAgent.name || t('agent')) : ((site && site.name) || t('title'));
+      ui.name.textContent = n;
+      ui.avatar.textContent = n.trim().charAt(0);
+      var img = ui.avatar.parentNode.querySelector('img');
+      if (!shownAgent) { if (img) img.remove(); ui.w.removeAttribute('data-agent'); return; }
+      ui.w.setAttribute('data-agent', shownAgent.id);
+      var url = AVATARS + encodeURIComponent(shownAgent.id) + '/avatar';
+      if (img && img.getAttribute('src') === url) return;
+      if (!img) {
+        img = document.createElement('img');
+        img.alt = '';
+        img.setAttribute('data-chat', 'agent-avatar');
+        img.onerror = function () { img.remove(); };
+        ui.avatar.parentNode.insertBefore(img, ui.avatar.nextSibling);
+      }
+      img.src = url;
+    }
+
     function newConversation(id) {
       if (convId === id) return;
+      if (convId) showAgent(null);
       convId = id;
       convStatus = 'open';
       maxSeq = 0;
@@ -452,7 +508,7 @@
         tm.setAttribute('datetime', m.created_at || '');
         stick = true;
       } else {
-        e = makeMsg(kind, String(m.text == null ? '' : m.text), m.created_at, m.author && m.author.name);
+        e = makeMsg(kind, String(m.text == null ? '' : m.text), m.created_at, m.author && m.author.name, m.author && m.author.id);
         // insert in seq order, before trailing pending bubbles
         var at = ui.list.lastChild;
         while (at && (at.hasAttribute('data-pending') ||
@@ -464,7 +520,7 @@
       e.setAttribute('data-seq', String(m.seq));
       msgs[key] = { conv: cid, seq: m.seq, author: kind };
       if (m.seq > maxSeq) maxSeq = m.seq;
-      if (kind === 'agent') showTyping(false);
+      if (kind === 'agent') { showTyping(false); if (cid === convId && m.author.id && (!shownAgent || shownAgent.id !== m.author.id || shownAgent.name !== m.author.name)) showAgent(m.author); }
       if (inviteConv === cid) { inviteConv = null; if (kind !== 'visitor' && !isOpen) setOpen(true, false); }
       if (stick) toBottom();
       updateUnread();
@@ -648,6 +704,9 @@
         case 'message.created': return addMsg(f.message);
         case 'typing': return showTyping(!!f.active, f.author);
         case 'conversation.updated': return onConversation(f.conversation, true);
+        case 'queue.updated':
+          queue = { conv: f.conversation_id || convId, position: f.position, eta: f.estimated_wait_seconds };
+          return renderAll();
         case 'rating.recorded':
           ratingFor = null;
           sset('rated', String(f.conversation_id || convId));
@@ -701,6 +760,7 @@
       }
       var was = convStatus;
       convStatus = c.status;
+      if (c.assignee_id || c.status === 'resolved') queue = null; // someone has it now
       if (c.status === 'resolved') {
         if (live && was !== 'resolved') addNote('sep', t('ended'), 'divider');
         if (sget('rated') !== c.id && (live || Date.now() - Date.parse(c.resolved_at) < 36e5)) { ratingFor = c.id; resetRating(); }
@@ -749,7 +809,7 @@
         sclear();
         consented = false;
         convId = convStatus = ratingFor = inviteConv = visitorId = null;
-        msgs = {}; pend = {}; maxSeq = 0; offSent = false; agentsOnline = -1;
+        msgs = {}; pend = {}; maxSeq = 0; offSent = false; agentsOnline = -1; queue = null;
         if (mounted) {
           ui.list.querySelectorAll('[data-chat]:not([data-chat=greeting])').forEach(function (e) { e.remove(); });
           updateUnread();

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from chat_server.model.errors import NotFound
+from chat_server.model.scope import Scope
 from chat_server.model.tables import (
     Agent,
     AuditLog,
@@ -47,8 +48,10 @@ async def audit(
         )
 
 
-async def export_visitor(rt: Runtime, visitor_id: str, actor: Agent) -> dict[str, Any]:
-    profile = await visitor_detail(rt, visitor_id)
+async def export_visitor(
+    rt: Runtime, visitor_id: str, actor: Agent, scope: Scope
+) -> dict[str, Any]:
+    profile = await visitor_detail(rt, visitor_id, scope)
     async with rt.db.reading() as session:
         visitor = await session.get(Visitor, visitor_id)
         if visitor is None:

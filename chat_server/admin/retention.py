@@ -30,6 +30,7 @@ from chat_server.model.tables import (
     utcnow,
 )
 from chat_server.runtime.state import Runtime
+from chat_server.search import index as search_index
 
 
 async def purge_expired(rt: Runtime, now: datetime | None = None) -> int:
@@ -94,6 +95,7 @@ async def _purge_site(session: AsyncSession, site: Site, cutoff: datetime) -> di
         .values(dwell_closed_seconds=Visitor.dwell_closed_seconds - purged_dwell),
         execution_options={"synchronize_session": False},
     )
+    await search_index.forget(session, old_conversations)
     counts: dict[str, int] = {}
     for name, statement in (
         ("messages", delete(Message).where(Message.conversation_id.in_(old_conversations))),
@@ -117,4 +119,6 @@ async def _purge_site(session: AsyncSession, site: Site, cutoff: datetime) -> di
     ):
         result = await session.execute(statement, execution_options={"synchronize_session": False})
         counts[name] = result.rowcount or 0
+    if counts["messages"]:
+        await search_index.compact(session)
     return counts

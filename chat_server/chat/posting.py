@@ -20,6 +20,7 @@ from chat_server.chat.transitions import OPEN, RESOLVED, next_status
 from chat_server.model.errors import NotFound
 from chat_server.model.events import DomainEvent, MessagePosted
 from chat_server.model.tables import AuthorKind, Conversation, Message, Visitor, new_id, utcnow
+from chat_server.search.index import index_message
 from chat_server.sla.policy import load_policy
 from chat_server.sla.waits import close_wait, open_wait
 
@@ -135,6 +136,8 @@ def _save(
     changed = {key: value for key, value in conversation.items() if before[key] != value}
     connection.execute(statements.UPDATE_CONVERSATION, {"b_id": conversation["id"], **changed})
     connection.execute(statements.INSERT_MESSAGE, message)
+    # Searchable once committed: one more INSERT in the same transaction.
+    index_message(connection, message)
 
 
 def _posted(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,10 +50,22 @@ class Settings:
     visit_timeout_seconds: float = 30 * 60
     jobs_interval_seconds: float = 0.25
     send_queue_size: int = 512
+    routing_sweep_seconds: float = 2.0  # a routing pass at least this often, besides triggers
+    requeue_grace_seconds: float = 60.0  # an offline assignee keeps waiting chats this long
+    scope_refresh_seconds: float = 2.0  # how often an agent socket re-reads its agent's sites
+    hello_timeout_seconds: float = 10.0  # a visitor socket without hello is closed
+    public_url: str | None = None  # CHAT_PUBLIC_URL; https:// turns on HSTS and Secure cookies
+    metrics_token: str | None = None  # CHAT_METRICS_TOKEN; when set /metrics wants it as Bearer
+    session_check_seconds: float = 2.0  # how often open agent sockets re-check their session
+    auth_frame_seconds: float = 5.0  # an agent socket without cookie must send auth this soon
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def https(self) -> bool:
+        return self.public_url is not None and self.public_url.startswith("https://")
 
 
 def parse_trusted_proxies(value: str) -> tuple[Network, ...]:
@@ -98,10 +111,18 @@ def _redis_url(value: str | None) -> str | None:
     return value
 
 
-def _geoip_db(value: str | None) -> Path | None:
+#: The free city database (DB-IP City Lite, CC BY 4.0) that `make setup` and the Docker
+#: image put in the package (chat_server/data) or an operator in CHAT_DATA_DIR.
+BUNDLED_GEOIP_NAME = "dbip-city-lite.mmdb"
+
+
+def _geoip_db(value: str | None, data_dir: Path) -> Path | None:
     if value is None:
-        bundled = Path(__file__).resolve().parent.parent / "data" / "GeoLite2-City.mmdb"
-        return bundled if bundled.is_file() else None
+        package_data = Path(__file__).resolve().parent.parent / "data"
+        for bundled in (data_dir / BUNDLED_GEOIP_NAME, package_data / BUNDLED_GEOIP_NAME):
+            if bundled.is_file():
+                return bundled
+        return None
     if value == "":
         return None
     path = Path(value)
@@ -110,7 +131,7 @@ def _geoip_db(value: str | None) -> Path | None:
     return path
 
 
-LOG_FORMATS = ("plain", "json")
+LOG_FORMATS = ("text", "json", "plain")  # "plain" is what round one called "text"
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
 
@@ -119,7 +140,7 @@ def _log_format(value: str | None) -> str:
         return "plain"
     if value not in LOG_FORMATS:
         raise SettingsError("CHAT_LOG_FORMAT", f"{value!r} is not one of {', '.join(LOG_FORMATS)}")
-    return value
+    return "plain" if value == "text" else value
 
 
 def _log_level(value: str | None) -> str:
@@ -128,6 +149,45 @@ def _log_level(value: str | None) -> str:
     if value.lower() not in LOG_LEVELS:
         raise SettingsError("CHAT_LOG_LEVEL", f"{value!r} is not one of {', '.join(LOG_LEVELS)}")
     return value.lower()
+
+
+def _public_url(value: str | None) -> str | None:
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError("CHAT_PUBLIC_URL", f"{value!r} is not an http:// or https:// URL")
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise SettingsError("CHAT_PUBLIC_URL", f"{value!r} has a bad port") from None
+    return value.rstrip("/")
+
+
+#: What the server creates is its owner's alone: the database, the secret key and
+#: uploads hold personal data or open every account.
+OWNER_ONLY_UMASK = 0o077
+
+
+def keep_private(data_dir: Path) -> None:
+    """Make ``data_dir`` and everything in it owner-only, now and for what comes.
+
+    Sets the process umask (files created later get 0600, folders 0700, whoever
+    creates them: SQLite, uploads, the secret key) and takes group and other
+    rights off what an older version left readable. A shared folder such as
+    ``/tmp`` (sticky or world-writable) is left as it is: only what is created
+    from now on is private there.
+    """
+    os.umask(OWNER_ONLY_UMASK)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder_mode = data_dir.stat().st_mode
+    if folder_mode & (stat.S_ISVTX | stat.S_IWOTH):
+        return
+    for folder, subfolders, files in os.walk(data_dir):
+        for name in [folder, *(os.path.join(folder, entry) for entry in subfolders + files)]:
+            mode = os.lstat(name).st_mode
+            if mode & 0o077 and not stat.S_ISLNK(mode):
+                os.chmod(name, stat.S_IMODE(mode) & 0o700)
 
 
 def _secret_key(value: str | None, data_dir: Path) -> str:
@@ -155,7 +215,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     data_dir = Path(env.get("CHAT_DATA_DIR") or "./var").resolve()
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        keep_private(data_dir)
     except OSError as exc:
         raise SettingsError("CHAT_DATA_DIR", f"cannot create {data_dir}: {exc}") from None
 
@@ -175,7 +235,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         data_dir=data_dir,
         database_url=_database_url(env.get("CHAT_DATABASE_URL"), data_dir),
         redis_url=_redis_url(env.get("CHAT_REDIS_URL")),
-        geoip_db=_geoip_db(env.get("CHAT_GEOIP_DB")),
+        geoip_db=_geoip_db(env.get("CHAT_GEOIP_DB"), data_dir),
         trusted_proxies=parse_trusted_proxies(env.get("CHAT_TRUSTED_PROXIES", "127.0.0.1,::1")),
         secret_key=_secret_key(env.get("CHAT_SECRET_KEY"), data_dir),
         db_pool_size=int(number("CHAT_DB_POOL_SIZE", 10)),
@@ -186,4 +246,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         visit_timeout_seconds=number("CHAT_VISIT_TIMEOUT_SECONDS", 30 * 60),
         jobs_interval_seconds=number("CHAT_JOBS_INTERVAL_SECONDS", 0.25),
         send_queue_size=int(number("CHAT_SEND_QUEUE_SIZE", 512)),
+        routing_sweep_seconds=number("CHAT_ROUTING_SWEEP_SECONDS", 2.0),
+        requeue_grace_seconds=number("CHAT_REQUEUE_GRACE_SECONDS", 60.0),
+        scope_refresh_seconds=number("CHAT_SCOPE_REFRESH_SECONDS", 2.0),
+        hello_timeout_seconds=number("CHAT_HELLO_TIMEOUT_SECONDS", 10.0),
+        public_url=_public_url(env.get("CHAT_PUBLIC_URL")),
+        metrics_token=env.get("CHAT_METRICS_TOKEN") or None,
+        session_check_seconds=number("CHAT_SESSION_CHECK_SECONDS", 2.0),
+        auth_frame_seconds=number("CHAT_AUTH_FRAME_SECONDS", 5.0),
     )

@@ -38,6 +38,8 @@ class ConversationChanged:
     visitor: Visitor | None
     #: Whether the visitor's own sockets hear of it too (a resolution, not a rating).
     visitor_sees: bool
+    #: The conversation's tags when the change loaded them (None: not known here).
+    tags: list[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,8 @@ class SlaAlerted:
     wait_kind: str
     waited_seconds: float
     target_seconds: float
+    #: Only the agents of this site hear of it.
+    site_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +71,8 @@ class VisitorLeft:
     """A visitor has had no socket for the grace period."""
 
     visitor_id: str
+    #: Only the agents of this site hear of it (None: every agent).
+    site_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +85,8 @@ class TypingChanged:
     author_id: str
     author_name: str | None
     active: bool
+    #: Only the agents of this site hear of it.
+    site_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +94,34 @@ class AgentsOnlineChanged:
     """How many agents are online, for every shopper's widget."""
 
     count: int
+    #: The site whose shoppers hear of it (None: every shopper).
+    site_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AgentUpdated:
+    """An agent's status or load changed; colleagues' consoles show both."""
+
+    agent_id: str
+    name: str
+    #: "online", "away" or "offline" (no console open).
+    status: str
+    #: Open conversations assigned to the agent.
+    open_chats: int
+    #: The agent's sites (None: every site); only the agents of these sites hear of it.
+    site_ids: frozenset[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueUpdated:
+    """A waiting shopper's place in the queue, or the estimate of the wait, changed."""
+
+    conversation_id: str
+    visitor_id: str
+    #: 1 is next.
+    position: int
+    #: None when there is no recent history to estimate from.
+    estimated_wait_seconds: float | None
 
 
 DomainEvent = (
@@ -96,4 +132,6 @@ DomainEvent = (
     | VisitorLeft
     | TypingChanged
     | AgentsOnlineChanged
+    | AgentUpdated
+    | QueueUpdated
 )

@@ -62,3 +62,5 @@ class Journey:
     visitor: VisitorRecord
     pages: list[PageRecord]
     keywords: list[KeywordRecord]
+    #: How many pages the visitor has viewed in all (``pages`` holds the latest).
+    pages_total: int = 0

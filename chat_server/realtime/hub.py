@@ -73,6 +73,7 @@ class Connection:
         "closed",
         "kind",
         "seen",
+        "sites",
         "topics",
         "websocket",
     )
@@ -89,6 +90,8 @@ class Connection:
         self.kind = kind
         self.topics: tuple[str, ...] = ()
         self.seen: dict[str, int] = {}
+        # The sites whose frames this socket gets (an agent's scope); None: every site.
+        self.sites: frozenset[str] | None = None
         self._queue_size = queue_size
         # What waits behind a send in progress; None while nothing does (no task either).
         self._pending: collections.deque[Envelope | str] | None = None
@@ -122,6 +125,9 @@ class Connection:
 
     def offer(self, event: Envelope) -> None:
         """Called by the hub for each bus event on one of this socket's topics."""
+        sites = self.sites
+        if sites is not None and event.site_id is not None and event.site_id not in sites:
+            return  # another site's: this socket's agent may not know it exists
         if self._held is not None:
             self._held.append(event)
         else:

@@ -9,15 +9,41 @@ the ASGI scope keeps its own copy of the request headers). This subclass swaps t
 queue and the event for minimal equivalents that allocate only while something
 waits, and drops the handshake objects once ``websocket.accept`` went out. What goes
 over the wire is unchanged.
+
+The stock protocol is a private uvicorn module, so what the subclass relies on is
+checked when this module loads (:func:`compatibility_problem`): if uvicorn changed it
+(a queue or event method we do not provide, the queue or event no longer built in
+``__init__``, the module gone), ``LeanWebSocketsProtocol`` is uvicorn's stock
+protocol instead, and a warning says why. Sockets then cost more memory, nothing else.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
-from typing import Any
+import inspect
+import logging
+import re
+from types import ModuleType
+from typing import Any, Final
 
-from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+import uvicorn
+from uvicorn.protocols.websockets.auto import AutoWebSocketsProtocol
+
+try:
+    from uvicorn.protocols.websockets import websockets_sansio_impl
+except ImportError:  # pragma: no cover - a uvicorn without the sansio protocol
+    websockets_sansio_impl = None  # type: ignore[assignment]
+
+log = logging.getLogger(__name__)
+
+#: uvicorn releases whose sansio protocol this subclass was read against.
+TESTED_UVICORN: Final = ("0.54", "0.55")
+#: What uvicorn may call on ``self.queue`` and ``self.writable`` (Inbox and Flag provide it).
+QUEUE_METHODS: Final = frozenset({"put_nowait", "get", "empty", "qsize"})
+FLAG_METHODS: Final = frozenset({"set", "clear", "is_set", "wait"})
+_USES = re.compile(r"self\.(queue|writable)\.(\w+)")
+_ATTRIBUTES = re.compile(r"self\.([a-z_]\w*)\s*(?::[^=\n]*)?=[^=]")
 
 
 class Inbox:
@@ -108,7 +134,36 @@ class Flag:
                 self._waiters = None
 
 
-class LeanWebSocketsProtocol(WebSocketsSansIOProtocol):
+def compatibility_problem(version: str, module: ModuleType | None) -> str | None:
+    """Why the lean subclass cannot be trusted with this uvicorn; None when it can."""
+    stock = getattr(module, "WebSocketsSansIOProtocol", None)
+    if module is None or not isinstance(stock, type):
+        return "uvicorn has no websockets_sansio_impl.WebSocketsSansIOProtocol"
+    try:
+        source = inspect.getsource(stock)
+    except (OSError, TypeError):
+        if ".".join(version.split(".")[:2]) in TESTED_UVICORN:
+            return None
+        return f"uvicorn {version} ships no source to check the sansio protocol against"
+    if "self.queue" not in source or "asyncio.Queue" not in source:
+        return "the sansio protocol no longer builds self.queue from asyncio.Queue"
+    if "self.writable" not in source or "asyncio.Event" not in source:
+        return "the sansio protocol no longer builds self.writable from asyncio.Event"
+    for name, method in _USES.findall(source):
+        allowed = QUEUE_METHODS if name == "queue" else FLAG_METHODS
+        if method not in allowed:
+            return f"the sansio protocol calls self.{name}.{method}(), which the lean one lacks"
+    if "self.response" not in source or "self.request" not in source:
+        return "the sansio protocol no longer keeps self.request and self.response"
+    return None
+
+
+def attributes_set_by(cls: type) -> frozenset[str]:
+    """The ``self.`` attributes a class's source assigns (what the slots must cover)."""
+    return frozenset(_ATTRIBUTES.findall(inspect.getsource(cls)))
+
+
+class _LeanProtocol(websockets_sansio_impl.WebSocketsSansIOProtocol):
     # uvicorn's own attributes, as slots: with ~37 of them an instance __dict__ outgrows
     # CPython's shared-key dicts and costs ~1.6 KB per socket; 37 slots cost ~300 bytes.
     # (One that is missing here still works; it just lands in __dict__.)
@@ -165,3 +220,28 @@ class LeanWebSocketsProtocol(WebSocketsSansIOProtocol):
             # Answered: the handshake's request and response are not used again.
             self.request = None  # type: ignore[assignment]
             self.response = None  # type: ignore[assignment]
+
+
+def choose_protocol(version: str, module: ModuleType | None) -> type[asyncio.Protocol]:
+    """The lean protocol if ``module`` is what it was written against, else the stock one."""
+    problem = compatibility_problem(version, module)
+    if problem is None:
+        return _LeanProtocol
+    log.warning(
+        "uvicorn %s: using the stock WebSocket protocol, not the lean one (%s); "
+        "idle sockets will use more memory",
+        version,
+        problem,
+    )
+    stock = getattr(module, "WebSocketsSansIOProtocol", None)
+    if isinstance(stock, type) and issubclass(stock, asyncio.Protocol):
+        return stock
+    if isinstance(AutoWebSocketsProtocol, type):
+        return AutoWebSocketsProtocol
+    raise RuntimeError(f"uvicorn {version} has no WebSocket protocol: is websockets installed?")
+
+
+#: What cli.py hands uvicorn as ``ws=``: the lean protocol, or the stock one when uvicorn changed.
+LeanWebSocketsProtocol: Final[type[asyncio.Protocol]] = choose_protocol(
+    uvicorn.__version__, websockets_sansio_impl
+)

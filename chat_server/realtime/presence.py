@@ -29,6 +29,15 @@ class Presence:
         raise NotImplementedError
 
     async def agents_online(self) -> int:
+        """Agents with a socket open who did not choose ``away``: what shoppers see."""
+        raise NotImplementedError
+
+    async def set_agent_away(self, agent_id: str, away: bool) -> None:
+        """Record the agent's choice (stored in its row too), so ``agents_online`` skips it."""
+        raise NotImplementedError
+
+    async def online_agents(self) -> set[str]:
+        """The ids of the agents with a socket open (on any process)."""
         raise NotImplementedError
 
     async def refresh(self) -> None:
@@ -42,6 +51,7 @@ class MemoryPresence(Presence):
     def __init__(self) -> None:
         self._visitors: dict[str, int] = {}
         self._agents: dict[str, int] = {}
+        self._away: set[str] = set()
 
     async def visitor_connected(self, visitor_id: str) -> bool:
         count = self._visitors.get(visitor_id, 0)
@@ -73,4 +83,13 @@ class MemoryPresence(Presence):
             self._agents[agent_id] = count
 
     async def agents_online(self) -> int:
-        return len(self._agents)
+        return len(self._agents.keys() - self._away)
+
+    async def set_agent_away(self, agent_id: str, away: bool) -> None:
+        if away:
+            self._away.add(agent_id)
+        else:
+            self._away.discard(agent_id)
+
+    async def online_agents(self) -> set[str]:
+        return set(self._agents)

@@ -15,7 +15,9 @@ from chat_server.model.events import DomainEvent
 from chat_server.realtime.bus import Bus
 from chat_server.realtime.presence import Presence
 from chat_server.realtime.redis.ratelimit import AsyncLimiter, LocalLimiter
-from chat_server.security.auth import LoginLimiter, Signer
+from chat_server.security.limits import LocalFailureCounter, LoginGuard
+from chat_server.security.sockets import SessionSockets
+from chat_server.security.tokens import Signer
 from chat_server.storage.database import Database
 from chat_server.tracking.geo import GeoLocator
 
@@ -34,7 +36,12 @@ class Runtime:
     message_limiter: AsyncLimiter = field(
         default_factory=lambda: LocalLimiter(rate=5.0, burst=10.0)
     )
-    login_limiter: LoginLimiter = field(default_factory=LoginLimiter)
+    #: Failed-login limits; app.py gives it the shared Redis counter when there is one.
+    login_guard: LoginGuard = field(
+        default_factory=lambda: LoginGuard(LocalFailureCounter(), "login-limits")
+    )
+    #: The stored sessions this process's open agent sockets hold.
+    session_sockets: SessionSockets = field(default_factory=SessionSockets)
     #: None for a runtime that only reads and writes (the CLI's commands).
     publisher: Publisher | None = None
 

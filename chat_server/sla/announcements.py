@@ -56,7 +56,16 @@ async def announce_sla(rt: Runtime, now: datetime | None = None) -> int:
                 metrics.SLA_BREACHES.labels(wait.kind).inc()
             waited = (now - wait.opened_at).total_seconds()
             await rt.publish(
-                [SlaAlerted(level, wait.conversation_id, wait.kind, waited, wait.target_seconds)]
+                [
+                    SlaAlerted(
+                        level,
+                        wait.conversation_id,
+                        wait.kind,
+                        waited,
+                        wait.target_seconds,
+                        wait.site_id,
+                    )
+                ]
             )
     return sent
 

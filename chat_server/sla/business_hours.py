@@ -30,7 +30,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from itertools import pairwise
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from chat_server.model.errors import DomainError
 
@@ -40,6 +40,33 @@ DAY_SECONDS = 86_400
 HORIZON_DAYS = 3 * 366
 _CLOCK = re.compile(r"^(\d{2}):(\d{2})(?::(\d{2}))?$")
 _ONE_MICROSECOND = timedelta(microseconds=1)
+#: The longest IANA zone name is 32 characters; anything much longer is not one.
+MAX_ZONE_NAME = 64
+#: Area/Location names: no dots, so no ``..`` and no file of the zone folder that is no zone.
+_ZONE_NAME = re.compile(r"^[A-Za-z0-9_+-]+(?:/[A-Za-z0-9_+-]+)*$")
+
+
+@lru_cache(maxsize=1)
+def _known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def zone_named(name: Any) -> ZoneInfo | None:
+    """The IANA zone called ``name``, or None when there is no such zone.
+
+    Checked before :class:`ZoneInfo` opens a file: a name is looked up as a path
+    under the zone folder, where a long name fails with ``OSError`` and a folder
+    name (``Europe``) with ``IsADirectoryError``, neither of which means "unknown".
+    """
+    if not isinstance(name, str) or not 0 < len(name) <= MAX_ZONE_NAME:
+        return None
+    known = _known_zones()
+    if _ZONE_NAME.match(name) is None or (known and name not in known and name != "UTC"):
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -85,10 +112,9 @@ def _parse(value: Any) -> Schedule:
     zone_name = value.get("timezone")
     if not isinstance(zone_name, str) or not zone_name:
         raise _invalid('timezone must be an IANA zone name such as "Europe/Istanbul"')
-    try:
-        zone = ZoneInfo(zone_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise _invalid(f"unknown timezone {zone_name!r}") from None
+    zone = zone_named(zone_name)
+    if zone is None:
+        raise _invalid(f"unknown timezone {zone_name[:MAX_ZONE_NAME]!r}")
     intervals = value.get("intervals")
     if not isinstance(intervals, dict):
         raise _invalid("intervals must map weekdays (mon..sun) to lists of [start, end]")

@@ -16,7 +16,7 @@ from chat_server.model.tables import SlaPolicy, Wait
 from chat_server.sla.business_hours import BusinessClock
 from chat_server.sla.policy import DEFAULT_SCOPE
 from chat_server.stats.figures import KINDS, ONE_MICROSECOND, figures_of
-from chat_server.stats.period import Period
+from chat_server.stats.period import Period, SiteSet
 from chat_server.stats.sql import period_filter, since_us
 
 
@@ -27,7 +27,7 @@ async def business_hours_by_scope(session: AsyncSession) -> dict[str, dict[str, 
 
 
 async def business_figures(
-    session: AsyncSession, period: Period, site_id: str | None, now: datetime
+    session: AsyncSession, period: Period, sites: SiteSet, now: datetime
 ) -> dict[str, Any] | None:
     """Per kind, the figures in business time; None when no policy has business hours."""
     hours_by_scope = await business_hours_by_scope(session)
@@ -43,7 +43,7 @@ async def business_figures(
                 since_us(session, Wait.opened_at, origin),
                 since_us(session, Wait.closed_at, origin),
                 Wait.target_seconds,
-            ).where(*period_filter(period, site_id))
+            ).where(*period_filter(period, sites))
         )
     ).all()
     now_us = (now - origin) // ONE_MICROSECOND

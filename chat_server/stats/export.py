@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from chat_server.model.tables import Agent, Wait, utcnow
 from chat_server.stats.figures import MICRO, duration_us, is_breached
-from chat_server.stats.period import Period
+from chat_server.stats.period import Period, SiteSet
 from chat_server.stats.sql import period_filter
 from chat_server.storage.database import Database
 from chat_server.wire.views import iso
@@ -32,7 +32,7 @@ CSV_COLUMNS = (
 
 
 async def wait_rows(
-    db: Database, period: Period, site_id: str | None = None, now: datetime | None = None
+    db: Database, period: Period, sites: SiteSet = None, now: datetime | None = None
 ) -> AsyncIterator[list[Any]]:
     """One CSV row per wait opened in the period, oldest first (streamed from the database)."""
     now = now or utcnow()
@@ -51,7 +51,7 @@ async def wait_rows(
                 Agent.name,
             )
             .outerjoin(Agent, Agent.id == Wait.answered_by)
-            .where(*period_filter(period, site_id))
+            .where(*period_filter(period, sites))
             .order_by(Wait.opened_at, Wait.id)
             .execution_options(yield_per=2000)
         )

@@ -11,7 +11,7 @@ from sqlalchemy import case, func, select
 from chat_server.model.tables import Conversation, Visitor, Wait, WaitKind, WaitStatus, utcnow
 from chat_server.sla.policy import load_policy
 from chat_server.stats.figures import MICRO
-from chat_server.stats.period import Period
+from chat_server.stats.period import Period, SiteSet, on_sites
 from chat_server.stats.sql import lengths, since_us, tuning
 from chat_server.storage.database import Database
 from chat_server.wire.views import iso
@@ -26,8 +26,9 @@ async def overview(
     db: Database,
     period: Period,
     zone: Any,
-    site_id: str | None = None,
+    sites: SiteSet = None,
     now: datetime | None = None,
+    policy_site: str | None = None,
 ) -> dict[str, Any]:
     """The overview of the period, volumes counted by the hours and weekdays of ``zone``."""
     now = now or utcnow()
@@ -35,13 +36,12 @@ async def overview(
         for statement in tuning(session):
             await session.execute(statement)
         connection = await session.connection()
-        policy = await connection.run_sync(load_policy, site_id)
+        policy = await connection.run_sync(load_policy, policy_site)
         in_period = [
             Conversation.created_at >= period.since,
             Conversation.created_at < period.until,
         ]
-        if site_id:
-            in_period.append(Conversation.site_id == site_id)
+        in_period.extend(on_sites(Conversation.site_id, sites))
         first_hour = period.since.replace(minute=0, second=0, microsecond=0)
         hour = (since_us(session, Conversation.created_at, first_hour) // (3600 * MICRO)).label("h")
         by_hour_index = (
@@ -55,7 +55,7 @@ async def overview(
             )
         ).all()
         edges = histogram_edges(policy.first_response_seconds)
-        waits = lengths(session, period, site_id, now, Wait.kind.label("kind"), answered_only=True)
+        waits = lengths(session, period, sites, now, Wait.kind.label("kind"), answered_only=True)
         bin_number = case(
             *((waits.c.length < edge * MICRO, index) for index, edge in enumerate(edges)),
             else_=len(edges),

@@ -19,7 +19,7 @@ from chat_server.model.tables import Agent, Conversation, Wait, WaitKind, WaitSt
 from chat_server.sla.policy import Policy, load_policy
 from chat_server.stats.business import business_figures
 from chat_server.stats.figures import KINDS, Figures
-from chat_server.stats.period import Period
+from chat_server.stats.period import Period, SiteSet, on_sites
 from chat_server.stats.scans import IS_FIRST, fill_percentiles, grouped_figures, kind_of
 from chat_server.stats.sql import tuning
 from chat_server.storage.database import Database
@@ -29,11 +29,13 @@ from chat_server.wire.views import iso
 async def response_times(
     db: Database,
     period: Period,
-    site_id: str | None = None,
+    sites: SiteSet = None,
     now: datetime | None = None,
     business: bool = True,
+    policy_site: str | None = None,
 ) -> dict[str, Any]:
-    """The contract's Stats for the waits opened in ``period`` (and ``business`` figures)."""
+    """The contract's Stats for the waits opened in ``period`` on ``sites`` (and
+    ``business`` figures); ``sla`` gives the targets of ``policy_site``, else the default."""
     now = now or utcnow()
 
     async def waits_part() -> tuple[dict[str, Figures], dict[tuple[str, str], Figures]]:
@@ -43,7 +45,7 @@ async def response_times(
             groups = await grouped_figures(
                 session,
                 period,
-                site_id,
+                sites,
                 now,
                 {"first": IS_FIRST, "agent": Wait.answered_by},
                 with_buckets=True,
@@ -55,15 +57,15 @@ async def response_times(
                 by_kind[kind].merge(figures)
                 if agent is not None and figures.count:
                     by_agent.setdefault((kind, agent), Figures()).merge(figures)
-            await fill_percentiles(session, period, site_id, now, by_kind, by_agent)
+            await fill_percentiles(session, period, sites, now, by_kind, by_agent)
             return by_kind, by_agent
 
     async def conversations_part() -> tuple[int, int, Policy, dict[str, Any] | None]:
         async with db.reading() as session:
-            created, missed = await conversation_counts(session, period, site_id)
+            created, missed = await conversation_counts(session, period, sites)
             connection = await session.connection()
-            policy = await connection.run_sync(load_policy, site_id)
-            extra = await business_figures(session, period, site_id, now) if business else None
+            policy = await connection.run_sync(load_policy, policy_site)
+            extra = await business_figures(session, period, sites, now) if business else None
             return created, missed, policy, extra
 
     # Two connections: PostgreSQL scans the waits and the conversations side by side.
@@ -76,12 +78,11 @@ async def response_times(
 
 
 async def conversation_counts(
-    session: AsyncSession, period: Period, site_id: str | None
+    session: AsyncSession, period: Period, sites: SiteSet
 ) -> tuple[int, int]:
     """Conversations created in the period, and how many of them were missed."""
     in_period = [Conversation.created_at >= period.since, Conversation.created_at < period.until]
-    if site_id:
-        in_period.append(Conversation.site_id == site_id)
+    in_period.extend(on_sites(Conversation.site_id, sites))
     created = (await session.execute(select(func.count()).where(*in_period))).scalar_one()
     missed = (
         await session.execute(

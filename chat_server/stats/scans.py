@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from chat_server.model.tables import Wait, WaitKind
 from chat_server.stats.buckets import locate, ranges, value_bucket
 from chat_server.stats.figures import KINDS, P50, P90, Figures, nearest_rank
-from chat_server.stats.period import Period
+from chat_server.stats.period import Period, SiteSet
 from chat_server.stats.sql import breached, is_postgres, lengths, lengths_within
 
 Key = tuple[Any, ...]
@@ -35,7 +35,7 @@ def kind_of(first: Any) -> str:
 async def grouped_figures(
     session: AsyncSession,
     period: Period,
-    site_id: str | None,
+    sites: SiteSet,
     now: datetime,
     keys: dict[str, Any],
     with_buckets: bool,
@@ -46,7 +46,7 @@ async def grouped_figures(
     not answered: a group with a bucket holds answered waits only, so its
     ``count(*)`` and ``sum`` need no filter.
     """
-    waits = lengths(session, period, site_id, now, *(c.label(n) for n, c in keys.items()))
+    waits = lengths(session, period, sites, now, *(c.label(n) for n, c in keys.items()))
     bucket = value_bucket(waits.c.length) if with_buckets else literal(0, Integer)
     inner = select(
         *(waits.c[name] for name in keys),
@@ -86,7 +86,7 @@ async def grouped_figures(
 async def fill_percentiles(
     session: AsyncSession,
     period: Period,
-    site_id: str | None,
+    sites: SiteSet,
     now: datetime,
     by_kind: dict[str, Figures],
     by_agent: dict[tuple[str, str], Figures],
@@ -118,7 +118,7 @@ async def fill_percentiles(
     waits = lengths(
         session,
         period,
-        site_id,
+        sites,
         now,
         Wait.kind.label("kind"),
         Wait.answered_by.label("agent"),

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from chat_server.model.tables import Conversation, Wait, WaitKind, WaitStatus, utcnow
 from chat_server.stats.figures import KINDS, ONE_MICROSECOND, Figures
-from chat_server.stats.period import Period
+from chat_server.stats.period import Period, SiteSet, on_sites
 from chat_server.stats.scans import IS_FIRST, grouped_figures, kind_of
 from chat_server.stats.sql import since_us, tuning
 from chat_server.storage.database import Database
@@ -20,7 +20,7 @@ async def series(
     db: Database,
     period: Period,
     width: timedelta,
-    site_id: str | None = None,
+    sites: SiteSet = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Figures per bucket ``[since + k*width, since + (k+1)*width)`` (no percentiles)."""
@@ -34,7 +34,7 @@ async def series(
         groups = await grouped_figures(
             session,
             period,
-            site_id,
+            sites,
             now,
             {"bucket": wait_bucket, "first": IS_FIRST},
             with_buckets=False,
@@ -45,8 +45,7 @@ async def series(
             Conversation.created_at >= period.since,
             Conversation.created_at < period.until,
         ]
-        if site_id:
-            in_period.append(Conversation.site_id == site_id)
+        in_period.extend(on_sites(Conversation.site_id, sites))
         created = dict(
             (
                 await session.execute(

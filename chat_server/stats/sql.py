@@ -16,7 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from chat_server.model.tables import Wait
 from chat_server.stats.figures import ANSWERED, MICRO, ONE_MICROSECOND
-from chat_server.stats.period import Period
+from chat_server.stats.period import Period, SiteSet, on_sites
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -67,17 +67,16 @@ def breached(length: Any, target_us: Any) -> ColumnElement[bool]:
     return length > target_us
 
 
-def period_filter(period: Period, site_id: str | None) -> list[Any]:
+def period_filter(period: Period, sites: SiteSet) -> list[Any]:
     conditions: list[Any] = [Wait.opened_at >= period.since, Wait.opened_at < period.until]
-    if site_id:
-        conditions.append(Wait.site_id == site_id)
+    conditions.extend(on_sites(Wait.site_id, sites))
     return conditions
 
 
 def lengths(
     session: AsyncSession,
     period: Period,
-    site_id: str | None,
+    sites: SiteSet,
     now: datetime,
     *columns: Any,
     answered_only: bool = False,
@@ -91,7 +90,7 @@ def lengths(
     selects a volatile function, and ``clock_timestamp()`` is also parallel-safe,
     so the scan below still runs in parallel workers.
     """
-    conditions = period_filter(period, site_id)
+    conditions = period_filter(period, sites)
     if answered_only:
         conditions.append(Wait.status == ANSWERED)
     if where is not None:

@@ -16,12 +16,13 @@ from chat_server.model.tables import (
     utcnow,
 )
 from chat_server.stats.figures import MICRO, duration_us
+from chat_server.stats.period import SiteSet, on_sites
 from chat_server.storage.database import Database
 from chat_server.wire.views import iso
 
 
 async def waiting_now(
-    db: Database, site_id: str | None = None, now: datetime | None = None
+    db: Database, sites: SiteSet = None, now: datetime | None = None
 ) -> dict[str, Any]:
     """The open conversations with an open wait, longest first (at most 100)."""
     now = now or utcnow()
@@ -37,8 +38,7 @@ async def waiting_now(
             .order_by(Wait.opened_at)
             .limit(100)
         )
-        if site_id:
-            query = query.where(Wait.site_id == site_id)
+        query = query.where(*on_sites(Wait.site_id, sites))
         rows = (await session.execute(query)).all()
     waiting = []
     for wait, conversation, name in rows:

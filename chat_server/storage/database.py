@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -75,8 +76,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def keep_sqlite_private(database_url: str) -> None:
+    """Create the SQLite file owner-only (0600), or make an existing one so.
+
+    SQLite gives its ``-wal`` and ``-shm`` files the main file's mode, so they follow.
+    """
+    name = make_url(database_url).database
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return
+    for path in (name, f"{name}-wal", f"{name}-shm"):
+        if os.path.exists(path):
+            os.chmod(path, 0o600)
+    if not os.path.exists(name) and os.path.isdir(os.path.dirname(name) or "."):
+        os.close(os.open(name, os.O_WRONLY | os.O_CREAT, 0o600))
+
+
 def create_engine(settings: Settings) -> AsyncEngine:
     if settings.is_sqlite:
+        keep_sqlite_private(settings.database_url)
         engine = create_async_engine(settings.database_url, pool_size=5, max_overflow=5)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine

@@ -7,6 +7,7 @@ from alembic.config import Config
 
 from chat_server.config.assets import asset_dir
 from chat_server.config.settings import Settings
+from chat_server.storage.database import keep_sqlite_private
 
 
 def alembic_config(settings: Settings) -> Config:
@@ -17,4 +18,6 @@ def alembic_config(settings: Settings) -> Config:
 
 
 def upgrade_to_head(settings: Settings) -> None:
+    if settings.is_sqlite:
+        keep_sqlite_private(settings.database_url)
     command.upgrade(alembic_config(settings), "head")

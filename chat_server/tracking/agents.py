@@ -67,10 +67,40 @@ def _join(family: str, version: str) -> str:
     return f"{family} {version}" if version else family
 
 
-def _device_type(ua: str, os_family: str | None) -> str | None:
-    """``"Tablet"``, ``"Mobile"`` or ``"Desktop"`` from the raw header; None if no clue."""
-    if "iPad" in ua or "Tablet" in ua or ("Android" in ua and "Mobi" not in ua):
+# uap-core's own generic rules for Android (regexes.yaml, "Android General Device
+# Matching" and "Generic Tablet"; Apache-2.0): a WebKit browser that names the model right
+# after the Android version and says "Safari" without "Mobile" is a tablet; one with a
+# locale before the model (old Android 2.x phones) or no browser at all is a phone.
+_UAP_ANDROID_TABLET: Final = re.compile(
+    r"Android \d+?(?:\.\d+|)(?:\.\d+|); ([^;]{1,100}?)(?: Build|\) AppleWebKit).{1,200}? Safari"
+)
+_UAP_GENERIC_TABLET: Final = re.compile(
+    r"(Android 3\.\d|Opera Tablet|Tablet; .{1,100}Firefox/|Android.{0,100}(?:Tab|Pad))",
+    re.IGNORECASE,
+)
+_UAP_TABLET_FAMILIES: Final = frozenset({"Generic Tablet"})
+_UAP_TABLET_BRANDS: Final = frozenset({"Generic_Android_Tablet"})
+_UAP_PHONE_FAMILIES: Final = frozenset({"Generic Smartphone", "Generic Feature Phone"})
+_UAP_PHONE_BRANDS: Final = frozenset({"Generic_Android"})
+
+
+def _device_type(ua: str, os_family: str | None, family: str = "", brand: str = "") -> str | None:
+    """``"Tablet"``, ``"Mobile"`` or ``"Desktop"``; None if no clue.
+
+    uap-core's generic device families decide where it gives one; a device it knows
+    by model (``Samsung SM-T510``) carries no kind, so an Android header without
+    "Mobi" is then judged by uap-core's generic Android tablet rules above.
+    """
+    if "iPad" in ua or "Tablet" in ua or family in _UAP_TABLET_FAMILIES:
         return "Tablet"
+    if brand in _UAP_TABLET_BRANDS:
+        return "Tablet"
+    if family in _UAP_PHONE_FAMILIES or brand in _UAP_PHONE_BRANDS:
+        return "Mobile"
+    if "Android" in ua and "Mobi" not in ua:
+        if _UAP_ANDROID_TABLET.search(ua) or _UAP_GENERIC_TABLET.search(ua):
+            return "Tablet"
+        return "Mobile"
     if "Mobi" in ua or os_family in _MOBILE_OSES:
         return "Mobile"
     if os_family in _DESKTOP_OSES or ua.startswith("Mozilla/"):
@@ -95,7 +125,12 @@ def _parse(ua: str) -> tuple[str | None, str | None, str | None, str | None, boo
 
     bot = (device is not None and device.family == "Spider") or _BOT_RE.search(ua) is not None
 
-    kind = _device_type(ua, os_family)
+    kind = _device_type(
+        ua,
+        os_family,
+        (device.family or "") if device is not None else "",
+        (device.brand or "") if device is not None else "",
+    )
     name: str | None
     if bot:
         name, kind = "Bot", "Bot"

@@ -1,9 +1,14 @@
-"""IP geolocation with a MaxMind GeoIP2 / GeoLite2 City database.
+"""IP geolocation with a City database in MaxMind's format.
 
 One :class:`GeoLocator` wraps one open ``geoip2.database.Reader`` for the
 lifetime of the process. The reader memory-maps the file and is safe to share
 between threads and coroutines; lookups do no other I/O, and their results are
 cached per address (a visitor's every reconnection asks again).
+
+Any GeoIP2 / GeoLite2 City database works, and so does DB-IP City Lite, the free
+one the project installs by default (:mod:`chat_server.tracking.geo_data`). That
+one has no time zones: they are derived offline from its coordinates with
+``timezonefinder``.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 import geoip2.database
 import geoip2.errors
 import maxminddb
+from timezonefinder import TimezoneFinder
 
 __all__ = ["GeoDatabaseError", "GeoLocator"]
 
@@ -24,6 +30,10 @@ __all__ = ["GeoDatabaseError", "GeoLocator"]
 GEO_FIELDS = ("country_code", "country", "city", "region", "timezone")
 #: Addresses whose answers are kept; past that the least recently asked are forgotten.
 CACHE_SIZE = 8192
+#: Place names in the first of these the database has (DB-IP Lite and GeoLite2 have no Turkish).
+LOCALES = ["tr", "en"]
+#: Databases known to carry time zones; others get theirs from coordinates, prepared at start.
+_HAS_TIME_ZONES = ("GeoIP2", "GeoLite2")
 
 
 class GeoDatabaseError(ValueError):
@@ -31,12 +41,13 @@ class GeoDatabaseError(ValueError):
 
 
 class GeoLocator:
-    """Looks up where an IP address is, with English place names."""
+    """Looks up where an IP address is: place names in Turkish where the database has
+    them, else English; the time zone from the database or else from the coordinates."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = os.fspath(path)
         try:
-            reader = geoip2.database.Reader(self.path, locales=["en"])
+            reader = geoip2.database.Reader(self.path, locales=LOCALES)
         except FileNotFoundError:
             raise GeoDatabaseError(f"GeoIP database {self.path!r} does not exist") from None
         except IsADirectoryError:
@@ -64,12 +75,16 @@ class GeoLocator:
             )
         self.database_type = database_type
         self._reader: geoip2.database.Reader | None = reader
+        self._zones: TimezoneFinder | None = None
+        if not database_type.startswith(_HAS_TIME_ZONES):
+            self._zones = TimezoneFinder()  # about a second: now, not at a visitor's hello
         self._cached = lru_cache(maxsize=CACHE_SIZE)(self._lookup)
 
     def locate(self, ip: str | None) -> dict[str, str | None] | None:
         """Where ``ip`` is: ``{"country_code", "country", "city", "region", "timezone"}``.
 
-        Names are in English and any unknown field is None. Returns None for a
+        Names are Turkish where the database has them, else English; any unknown
+        field is None. Returns None for a
         missing, malformed, private or otherwise non-public address, for one the
         database does not know, and after :meth:`close`. Never raises.
         """
@@ -105,11 +120,22 @@ class GeoLocator:
             "country": _text(response.country.name),
             "city": _text(response.city.name),
             "region": _text(response.subdivisions.most_specific.name),
-            "timezone": _text(response.location.time_zone),
+            "timezone": _text(response.location.time_zone) or self._zone_at(response.location),
         }
         if all(value is None for value in result.values()):
             return None
         return result
+
+    def _zone_at(self, location: Any) -> str | None:
+        latitude, longitude = location.latitude, location.longitude
+        if latitude is None or longitude is None:
+            return None
+        if self._zones is None:
+            self._zones = TimezoneFinder()
+        try:
+            return _text(self._zones.timezone_at(lng=longitude, lat=latitude))
+        except ValueError:  # coordinates out of range
+            return None
 
     def close(self) -> None:
         """Closes the database; later lookups return None. Safe to call twice."""

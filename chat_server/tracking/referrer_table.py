@@ -1,25 +1,29 @@
-"""The table of known search engines, social networks and webmail hosts.
+"""The table of known search engines, social networks, webmails and AI assistants.
 
-It is the one maintained by ``referer-parser`` (loaded once, when that package is
-imported), extended here with engines and domains it lacks (yandex.com.tr, ya.ru,
-baidu.com, Brave, Startpage, Qwant, ...). The lookup follows referer-parser's rules:
-the referrer's host, then each parent domain, is looked up first with the path's
-first segment (``google.com/imgres``) and then without a path.
+It is Snowplow's maintained ``referers.yml`` (shipped as ``chat_server/data/referers.json``,
+refreshed by ``tools/refresh_referers.py``; GPL-3.0, see ``data/REFERERS-LICENSE.md``),
+loaded once at import, extended here with what it lacks for Turkish shops (Akakçe,
+Cimri, Yandex's Turkish domains) and other engines and domains (ya.ru, Brave, Kagi,
+...). The lookup follows referer-parser's rules: the referrer's host, then each
+parent domain, is looked up first with the path's first segment (``google.com/imgres``)
+and then without a path; so ``gemini.google.com`` is the Gemini assistant, not Google.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Final, Literal
 
-import referer_parser
+ReferrerKind = Literal["search", "social", "assistant", "external", "internal"]
 
-ReferrerKind = Literal["search", "social", "external", "internal"]
+REFERERS_JSON: Final = Path(__file__).resolve().parent.parent / "data" / "referers.json"
 
 # (medium, source name, query parameters holding the search phrase, in order of preference)
 _Entry = tuple[str, str, tuple[str, ...]]
 
-# What referer-parser 0.4.1 does not know (or only knows under www.):
+# What referers.yml does not know (or only knows under www.):
 # medium -> name -> (domains, parameters). Names are already the `source`s we report.
 _EXTRA: Final[dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]]] = {
     "search": {
@@ -52,6 +56,9 @@ _EXTRA: Final[dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]]] = {
         "petal search": (("petalsearch.com",), ("query", "q")),
         "naver": (("search.naver.com", "m.search.naver.com"), ("query",)),
         "seznam": (("search.seznam.cz",), ("q",)),
+        # Turkish price comparison: shoppers search there, then click through to the shop.
+        "akakce": (("akakce.com", "m.akakce.com"), ("q",)),
+        "cimri": (("cimri.com", "m.cimri.com"), ("q",)),
     },
     "social": {
         "twitter": (("x.com", "twitter.com", "t.co"), ()),
@@ -74,8 +81,14 @@ _EXTRA: Final[dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]]] = {
     },
 }
 
-# referer-parser names that are a variant of a main engine.
+# referers.yml names that are a variant of a main engine, or longer than the source we report.
 _NAME_ALIASES: Final = {
+    "google gemini": "gemini",
+    "microsoft copilot": "copilot",
+    "perplexity.ai": "perplexity",
+    "claude.ai": "claude",
+    "mistral.ai": "mistral",
+    "meta.ai": "meta ai",
     "yahoo!": "yahoo",
     "yahoo! images": "yahoo",
     "yahoo! mail": "yahoo mail",
@@ -99,13 +112,12 @@ def _source_name(name: str) -> str:
 
 def _build_table() -> tuple[dict[str, _Entry], frozenset[str]]:
     table: dict[str, _Entry] = {}
-    for domain, config in referer_parser.REFERERS.items():
-        params = tuple(str(p).lower() for p in config.get("params") or ())
-        table[str(domain).lower()] = (
-            str(config["medium"]),
-            _source_name(config["name"]),
-            params,
-        )
+    media = json.loads(REFERERS_JSON.read_text(encoding="utf-8"))["media"]
+    for medium, providers in media.items():
+        for name, provider in providers.items():
+            params = tuple(dict.fromkeys(str(p).lower() for p in provider["parameters"]))
+            for domain in provider["domains"]:
+                table[str(domain).lower()] = (str(medium), _source_name(name), params)
     for medium, engines in _EXTRA.items():
         for name, (domains, params) in engines.items():
             for domain in domains:

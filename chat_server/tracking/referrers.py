@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
-from urllib.parse import SplitResult, parse_qsl, urlsplit
+from urllib.parse import SplitResult, unquote_to_bytes, urlsplit
 
 from chat_server.tracking.referrer_table import ANDROID_APPS, ReferrerKind, lookup
 
@@ -54,8 +54,10 @@ class ReferrerInfo:
     """What kind of place a referrer is, and its name when it is a known one.
 
     ``name`` is lower case: the search engine (``google``) for ``search``, the
-    network (``facebook``) for ``social``, the webmail (``gmail``) or other
-    known service for ``external``; None when the host is not in the table.
+    network (``facebook``) for ``social``, the AI assistant (``chatgpt``,
+    ``perplexity``, ``copilot``, ``gemini``, ...) for ``assistant``, the webmail
+    (``gmail``) or other known service for ``external``; None when the host is
+    not in the table.
     """
 
     kind: ReferrerKind
@@ -107,9 +109,29 @@ def _site_host(host: str) -> str:
 
 
 def _query(parts: SplitResult) -> list[tuple[str, str]]:
+    """The query's non-blank ``name=value`` pairs, decoded like :func:`parse_qsl` but with
+    the windows-1254 fallback of :func:`_decode`."""
     if not parts.query:
         return []
-    return parse_qsl(parts.query, keep_blank_values=False, encoding="utf-8", errors="replace")
+    pairs = []
+    for field in parts.query.split("&"):
+        name, equals, value = field.partition("=")
+        if equals and value:
+            pairs.append((_decode(name), _decode(value)))
+    return pairs
+
+
+def _decode(text: str) -> str:
+    """Percent-decodes as UTF-8; bytes that are not UTF-8 are read as windows-1254.
+
+    Older Turkish shop software (and some search boxes) still send the Windows
+    Turkish code page: ``k%FDrm%FDz%FD`` is ``kırmızı`` there, mojibake in UTF-8.
+    """
+    raw = unquote_to_bytes(text.replace("+", " "))
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp1254", errors="replace")
 
 
 def _first(params: list[tuple[str, str]], names: Iterable[str]) -> list[str]:
@@ -150,11 +172,14 @@ def classify_referrer(url: str | None, referrer: str | None) -> ReferrerInfo | N
         return ReferrerInfo("search", name)
     if medium == "social":
         return ReferrerInfo("social", name)
+    if medium == "chatbot":
+        return ReferrerInfo("assistant", name)
     return ReferrerInfo("external", name)
 
 
 def referrer_kind(url: str | None, referrer: str | None) -> str | None:
-    """``"search"``, ``"social"``, ``"external"`` or ``"internal"``; None without a referrer."""
+    """``"search"``, ``"social"``, ``"assistant"``, ``"external"`` or ``"internal"``;
+    None without a referrer."""
     try:
         info = classify_referrer(url, referrer)
     except (ValueError, TypeError, UnicodeError):

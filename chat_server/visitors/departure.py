@@ -19,6 +19,7 @@ from chat_server.model.tables import utcnow
 from chat_server.runtime.delivery import deliver
 from chat_server.runtime.state import Runtime
 from chat_server.visitors import statements as sql
+from chat_server.visitors.queries import site_of_visitor
 from chat_server.visitors.rules import FOLD_SECONDS, close_page
 from chat_server.visitors.store import lock_visitor, page, update_page, update_visitor
 from chat_server.visitors.updates import as_stored, gone
@@ -75,7 +76,7 @@ async def _announce_departure(rt: Runtime, visitor_id: str) -> None:
     """``visitor.left`` once the visitor has had no socket for the grace period."""
     await asyncio.sleep(rt.settings.visitor_grace_seconds)
     if not await rt.presence.visitor_online(visitor_id):
-        await deliver(rt, gone(visitor_id))
+        await deliver(rt, gone(visitor_id, await site_of_visitor(rt, visitor_id)))
 
 
 async def leave(rt: Runtime, visitor_id: str, page_view_id: str | None) -> None:

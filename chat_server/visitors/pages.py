@@ -30,6 +30,7 @@ from chat_server.visitors.store import (
     keywords,
     lock_visitor,
     page,
+    page_count,
     pages,
     record_page_view,
     update_page,
@@ -149,7 +150,8 @@ def _enter_page_write(
     if loaded is None or searched is None:
         return Entered(new.id, None)
     loaded.append(new)
-    return Entered(new.id, Journey(visitor, latest(loaded), searched))
+    total = page_count(connection, visitor_id)
+    return Entered(new.id, Journey(visitor, latest(loaded), searched, total))
 
 
 async def set_visibility(rt: Runtime, visitor_id: str, page_view_id: str, visible: bool) -> None:

@@ -26,6 +26,7 @@ from chat_server.visitors.rules import (
 from chat_server.visitors.store import (
     keywords,
     lock_visitor,
+    page_count,
     pages,
     record_page_view,
     update_page,
@@ -126,6 +127,7 @@ def record_arrival(
             visitor,
             pages(connection, visitor.id, RECENT_PAGES),
             keywords(connection, visitor.id),
+            page_count(connection, visitor.id),
         )
     return Arrival(visitor, page_view_id, conversation, new_visit, resumed is not None, journey)
 

@@ -37,7 +37,7 @@ from chat_server.tracking.referrers import extract_campaign
 from chat_server.wire.views import running_dwell
 
 #: How many of a visitor's latest pages agents are sent (every open one besides).
-RECENT_PAGES = 50
+RECENT_PAGES = 5
 RESUME_SECONDS = 10.0
 FOLD_SECONDS = 60.0
 

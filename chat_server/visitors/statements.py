@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from sqlalchemy import Integer, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Integer, bindparam, delete, func, insert, or_, select, update
 
 from chat_server.model.rows import PageRecord, VisitorRecord
 from chat_server.model.tables import (
@@ -85,6 +85,7 @@ LATEST_AND_OPEN_PAGES = SELECT_PAGE.where(
     PAGE.c.visitor_id == bindparam("visitor_id"),
     or_(PAGE.c.left_at.is_(None), PAGE.c.id.in_(LATEST_PAGE_IDS)),
 ).order_by(PAGE.c.entered_at)
+PAGE_COUNT = select(func.count()).where(PAGE.c.visitor_id == bindparam("visitor_id"))
 INSERT_PAGE = insert(PAGE)
 UPDATE_PAGE = update(PAGE).where(PAGE.c.id == bindparam("b_id"))
 DELETE_PAGE = delete(PAGE).where(PAGE.c.id == bindparam("b_id"))

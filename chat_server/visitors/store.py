@@ -48,6 +48,10 @@ def pages(connection: Connection, visitor_id: str, page_limit: int | None) -> li
     return [PageRecord(*row) for row in rows]
 
 
+def page_count(connection: Connection, visitor_id: str) -> int:
+    return int(connection.execute(sql.PAGE_COUNT, {"visitor_id": visitor_id}).scalar_one())
+
+
 def keywords(connection: Connection, visitor_id: str) -> list[KeywordRecord]:
     rows = connection.execute(sql.KEYWORDS, {"visitor_id": visitor_id})
     return [KeywordRecord(*row) for row in rows]
@@ -61,6 +65,7 @@ def load_journey(connection: Connection, visitor_id: str, page_limit: int | None
         VisitorRecord(*row),
         pages(connection, visitor_id, page_limit),
         keywords(connection, visitor_id),
+        page_count(connection, visitor_id),
     )
 
 

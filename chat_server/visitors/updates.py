@@ -48,6 +48,6 @@ async def as_stored(rt: Runtime, visitor_id: str) -> Update:
     return Update(await visitor_moved(rt, visitor_id))
 
 
-async def gone(visitor_id: str) -> Update:
-    """``visitor.left``: consoles drop the visitor."""
-    return Update([VisitorLeft(visitor_id)])
+async def gone(visitor_id: str, site_id: str | None) -> Update:
+    """``visitor.left``: the consoles of the visitor's site drop the visitor."""
+    return Update([VisitorLeft(visitor_id, site_id)])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hmac
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -11,7 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from chat_server.config.assets import asset_dir
@@ -21,15 +22,18 @@ from chat_server.model.errors import DomainError
 from chat_server.observe import garbage, metrics
 from chat_server.realtime.backends import create_bus, create_message_limiter, create_presence
 from chat_server.realtime.hub import Hub
+from chat_server.realtime.redis.login_failures import shared_failure_counter
 from chat_server.runtime.state import Runtime
-from chat_server.security.auth import Signer
+from chat_server.security.limits import LocalFailureCounter, LoginGuard
+from chat_server.security.tokens import Signer
 from chat_server.storage.database import Database
 from chat_server.tracking.geo import GeoLocator
 from chat_server.web import scheduler as jobs
-from chat_server.web.endpoints import api, console, demo
+from chat_server.web.endpoints import admin_pages, api, console, demo
 from chat_server.web.endpoints.agent_ws import agent_endpoint
 from chat_server.web.endpoints.http_errors import domain_error_handler, error_response
 from chat_server.web.endpoints.widget_ws import visitor_endpoint
+from chat_server.web.middleware import EdgeMiddleware, EdgePolicy
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +61,21 @@ async def healthz(request: Request) -> Response:
 
 
 async def metrics_endpoint(request: Request) -> Response:
+    token = request.app.state.runtime.settings.metrics_token
+    if token is not None and not metrics_token_matches(request, token):
+        response = error_response(401, "unauthorized", "/metrics needs its bearer token")
+        response.headers["www-authenticate"] = 'Bearer realm="metrics"'
+        return response
     body, content_type = metrics.render()
     return Response(body, media_type=content_type)
+
+
+def metrics_token_matches(request: Request, token: str) -> bool:
+    """CHAT_METRICS_TOKEN as ``Authorization: Bearer``, compared in constant time."""
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(given.strip().encode(), token.encode())
 
 
 async def widget_js(request: Request) -> Response:
@@ -114,6 +131,12 @@ class ChatApp(Starlette):
                 return
         await super().__call__(scope, receive, send)
 
+    edge = EdgePolicy(https=False)
+
+    def build_middleware_stack(self) -> ASGIApp:
+        # Outside Starlette's own error middleware, so that a 500 has the headers too.
+        return EdgeMiddleware(super().build_middleware_stack(), self.edge)
+
 
 def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
@@ -129,6 +152,9 @@ def create_app(settings: Settings) -> Starlette:
             signer=Signer(settings.secret_key),
             geo=open_geolocator(settings),
             message_limiter=create_message_limiter(bus),
+            login_guard=LoginGuard(
+                shared_failure_counter(bus, LocalFailureCounter()), settings.secret_key
+            ),
             publisher=BusPublisher(bus),
         )
         app.state.runtime = runtime
@@ -156,12 +182,15 @@ def create_app(settings: Settings) -> Starlette:
         WebSocketRoute("/ws/agent", agent_endpoint),
         Mount("/api/v1", routes=api.routes),
         Route("/console", console_root),
+        Route("/console/admin", admin_pages.admin_page, methods=["GET"]),
         Mount("/console", routes=console.routes),
         Mount("/demo", routes=demo.routes),
         Route("/", lambda request: RedirectResponse("/demo/", 307)),
     ]
-    return ChatApp(
+    app = ChatApp(
         routes=routes,
         lifespan=lifespan,
         exception_handlers={DomainError: domain_error_handler, HTTPException: http_error},
     )
+    app.edge = EdgePolicy(https=settings.https)
+    return app

@@ -14,9 +14,11 @@ import redis
 import uvicorn
 from starlette.applications import Starlette
 
-from chat_server.admin import accounts, sites
+from chat_server.admin import accounts, agents, site_fields, sites
 from chat_server.config.settings import Settings, SettingsError, load_settings
 from chat_server.model.errors import DomainError
+from chat_server.model.scope import Scope
+from chat_server.model.tables import Agent, Site
 from chat_server.observe import log_setup
 from chat_server.realtime.bus import MemoryBus
 from chat_server.realtime.presence import MemoryPresence
@@ -26,8 +28,9 @@ from chat_server.storage.database import Database
 from chat_server.storage.migrate import upgrade_to_head
 from chat_server.tracking.geo import GeoDatabaseError, GeoLocator
 from chat_server.web.app import create_app
+from chat_server.web.cli_accounts import register_account_commands
 from chat_server.web.endpoints.demo import DEMO_SITE_NAME
-from chat_server.wire.views import agent_view
+from chat_server.wire.views import agent_view, site_view
 
 T = TypeVar("T")
 # Under ``python -m chat_server.web.cli`` __name__ is "__main__"; the spec keeps the real name.
@@ -115,6 +118,12 @@ def migrate(settings: Settings) -> None:
         fail(f"CHAT_DATABASE_URL: migration failed: {type(exc).__name__}: {exc}".splitlines()[0])
 
 
+def run_migrated(work: Callable[[Any], Awaitable[T]]) -> T:
+    settings = settings_or_exit()
+    migrate(settings)
+    return with_runtime(settings, work)
+
+
 def app_factory() -> Starlette:
     """Used by uvicorn (also in worker processes): settings come from the environment.
 
@@ -180,28 +189,51 @@ def cmd_sites_create(args: argparse.Namespace) -> None:
         )
     except DomainError as exc:
         fail(exc.message, 1)
-    print_json(sites.site_view(site))
+    view = site_view(site)
+    print_json({name: view[name] for name in ("id", "key", "name", "origins")})
+
+
+def cmd_sites_list(args: argparse.Namespace) -> None:
+    settings = settings_or_exit()
+    migrate(settings)
+    every_site = Scope("cli", "admin", None)
+    found = with_runtime(settings, lambda rt: sites.list_sites(rt, every_site))
+    print_json([site_view(site) for site in found])
 
 
 def cmd_sites_update(args: argparse.Namespace) -> None:
     """Change a storefront's settings; the running server picks them up within seconds."""
-    try:
-        changes = sites.SiteChanges.parse(
-            ip_mode=args.ip_mode,
-            retention_days=args.retention_days,
-            search_params=args.search_param,
-            color=args.color,
-            greeting={"tr": args.greeting_tr, "en": args.greeting_en},
-            auto_invites_json=args.auto_invite,
-        )
-    except DomainError as exc:
-        fail(exc.message, 1)
     settings = settings_or_exit()
     migrate(settings)
-    result = with_runtime(settings, lambda rt: sites.update_site(rt, args.site, changes))
-    if result is None:
+
+    async def work(rt: Runtime) -> Site | None:
+        site = await sites.find_site(rt, args.site)
+        options = {field: getattr(args, field, None) for field in site_fields.FIELDS}
+        if args.auto_invite is not None:
+            options["auto_invite"] = orjson.loads(args.auto_invite)
+        if args.routing is not None:
+            options["routing"] = args.routing == "on"
+        if args.search_params == [""]:
+            options["search_params"] = []
+        body = {field: value for field, value in options.items() if value is not None}
+        if args.greeting_tr is not None or args.greeting_en is not None:
+            given = {"tr": args.greeting_tr, "en": args.greeting_en}
+            body["greeting"] = sites.merge_greeting(site, given)
+        changes = site_fields.changes_from_body(body)
+        if site is None:
+            return None
+        return await sites.update_site(rt, site.id, changes, args.add_origin)
+
+    try:
+        site = with_runtime(settings, work)
+    except orjson.JSONDecodeError:
+        fail("--auto-invite: not valid JSON", 1)
+    except DomainError as exc:
+        fail(exc.message, 1)
+    if site is None:
         fail(f"no site with key or id {args.site!r}", 1)
-    print_json(result)
+    # "auto_invites": the name this command printed before the flat Site shape.
+    print_json({**site_view(site), "auto_invites": site.auto_invites or []})
 
 
 def cmd_agents_create(args: argparse.Namespace) -> None:
@@ -210,13 +242,18 @@ def cmd_agents_create(args: argparse.Namespace) -> None:
     password = sys.stdin.readline().rstrip("\r\n")
     settings = settings_or_exit()
     migrate(settings)
+    fields = {"email": args.email, "name": args.name, "role": args.role, "password": password}
+    if args.site:
+        fields["sites"] = args.site  # none: every site
+
+    async def work(rt: Runtime) -> Agent | None:
+        return await accounts.agent_by_id(rt, await agents.create_agent(rt, fields))
+
     try:
-        agent = with_runtime(
-            settings,
-            lambda rt: accounts.create_agent(rt, args.email, args.name, args.role, password),
-        )
+        agent = with_runtime(settings, work)
     except DomainError as exc:
         fail(exc.message, 1)
+    assert agent is not None
     print_json(agent_view(agent))
 
 
@@ -245,7 +282,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
             if await accounts.agent_by_email(rt, email) is None:
                 await accounts.create_agent(rt, email, name, role, DEMO_PASSWORD)
                 created.append(email)
-        return {"site": sites.site_view(site), "created": created}
+        return {"site": site_view(site), "created": created}
 
     result = with_runtime(settings, work)
     base = f"http://{args.host}:{args.port}"
@@ -281,8 +318,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--origin", action="append", help="an origin allowed to embed the widget"
     )
     create_site.set_defaults(func=cmd_sites_create)
+    site_commands.add_parser("list", help="print every storefront (JSON)").set_defaults(
+        func=cmd_sites_list
+    )
     update_site = site_commands.add_parser("update", help="change a storefront's settings")
     update_site.add_argument("site", metavar="KEY_OR_ID")
+    update_site.add_argument("--name")
+    update_site.add_argument(
+        "--origin", dest="origins", nargs="+", metavar="URL", help="the allowed origins (replaces)"
+    )
+    update_site.add_argument("--add-origin", action="append", metavar="URL", help="allow one more")
+    update_site.add_argument("--notify-email", dest="notify_emails", nargs="+", metavar="ADDR")
+    update_site.add_argument("--locale", choices=["tr", "en"])
+    update_site.add_argument("--routing", choices=["on", "off"])
+    update_site.add_argument("--assistant", choices=["off", "offline", "always"])
     update_site.add_argument(
         "--ip-mode",
         choices=["full", "truncate", "none"],
@@ -297,6 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     update_site.add_argument(
         "--search-param",
+        dest="search_params",
         action="append",
         metavar="P",
         help="a query parameter of the shop's own search (repeat for several; they replace "
@@ -321,7 +371,14 @@ def build_parser() -> argparse.ArgumentParser:
     create_agent.add_argument("--name", required=True)
     create_agent.add_argument("--role", required=True, choices=["agent", "manager", "admin"])
     create_agent.add_argument("--password-stdin", action="store_true")
+    create_agent.add_argument(
+        "--site",
+        action="append",
+        metavar="KEY_OR_ID",
+        help="a site it belongs to (repeatable; none: every site)",
+    )
     create_agent.set_defaults(func=cmd_agents_create)
+    register_account_commands(agent_commands, run_migrated)
 
     demo = commands.add_parser("demo", help="create the demo site and demo accounts")
     demo.add_argument("--host", default="127.0.0.1")

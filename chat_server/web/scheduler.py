@@ -1,5 +1,6 @@
 """Periodic work run from the lifespan: SLA announcements, departed visitors, presence,
-retention and the scheduled full garbage collection.
+retention, routing (:class:`~chat_server.routing.router.Router`) and the scheduled full
+garbage collection.
 
 The jobs decide what must happen once in the database, so any number of processes
 may run these loops side by side.
@@ -12,7 +13,9 @@ import contextlib
 import logging
 
 from chat_server.admin import retention
+from chat_server.admin.sessions import close_revoked_sockets, purge_ended_sessions
 from chat_server.observe import garbage
+from chat_server.routing.router import Router
 from chat_server.runtime.state import Runtime
 from chat_server.sla.announcements import announce_sla, close_waits_of_departed
 
@@ -23,8 +26,13 @@ class JobRunner:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
         self._tasks: list[asyncio.Task[None]] = []
+        self.router = Router(rt)
 
     def start(self) -> None:
+        # The router hears this process's committed events to route right after them.
+        if self.rt.publisher is not None:
+            self.rt.publisher = self.router.watch(self.rt.publisher)
+        self.router.start()
         interval = self.rt.settings.jobs_interval_seconds
         self._tasks = [
             asyncio.create_task(self._every(interval, announce_sla), name="sla"),
@@ -36,6 +44,13 @@ class JobRunner:
         self._tasks.append(
             asyncio.create_task(self._every(3600.0, retention.purge_expired), name="retention")
         )
+        self._tasks += [
+            asyncio.create_task(
+                self._every(self.rt.settings.session_check_seconds, close_revoked_sockets),
+                name="sessions",
+            ),
+            asyncio.create_task(self._every(3600.0, purge_ended_sessions), name="old-sessions"),
+        ]
         self._tasks.append(
             asyncio.create_task(
                 self._after(garbage.FULL_COLLECTION_SECONDS, garbage.collect_fully), name="gc"
@@ -62,6 +77,7 @@ class JobRunner:
         await self._every(seconds, job)
 
     async def stop(self) -> None:
+        await self.router.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

@@ -1,7 +1,8 @@
 """An encoded frame with its address: what the bus carries between processes.
 
-Topics name who receives a frame: every agent console (``agents``), every shopper
-socket (``visitors``) or the sockets of one shopper (``visitor:<id>``).
+Topics name who receives a frame: every agent console (``agents``, each socket
+keeping only the frames of its agent's sites), every shopper socket (``visitors``)
+or the sockets of one shopper (``visitor:<id>``).
 """
 
 from __future__ import annotations
@@ -25,17 +26,20 @@ class Envelope:
 
     ``conversation_id`` and ``seq`` are set on ``message.created`` so that each
     socket can drop what it already has and fill gaps from the database.
+    ``site_id`` names the site the frame is about: an agent socket drops the frames
+    of sites outside its agent's scope (None: a frame for every site).
     """
 
     topic: str
     text: str
     conversation_id: str | None = None
     seq: int | None = None
+    site_id: str | None = None
 
     def encode(self) -> bytes:
-        return orjson.dumps([self.conversation_id, self.seq, self.text])
+        return orjson.dumps([self.conversation_id, self.seq, self.text, self.site_id])
 
     @classmethod
     def decode(cls, topic: str, data: bytes) -> Envelope:
-        conversation_id, seq, text = orjson.loads(data)
-        return cls(topic, text, conversation_id, seq)
+        conversation_id, seq, text, site_id = orjson.loads(data)
+        return cls(topic, text, conversation_id, seq, site_id)

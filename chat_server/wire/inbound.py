@@ -7,13 +7,29 @@ what the ``error`` frame carries.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 MAX_TEXT_CHARS = 5000
 MAX_FRAME_BYTES = 64 * 1024
+#: The highest ``seq`` a conversation can reach (the column is a 32-bit integer);
+#: a larger ``last_seq`` is taken as this, so it never reaches a query.
+MAX_SEQ = 2**31 - 1
+#: How JSON spells a NUL character; text holding one is refused at the edge.
+NUL_ESCAPE = "\\u0000"
+#: The escape itself, not an escaped backslash followed by "u0000".
+_NUL_ESCAPE_PATTERN = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 
 ClientId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
@@ -31,6 +47,16 @@ class ProtocolError(Exception):
         self.ref = ref
 
 
+def _beyond_any_seq(value: Any) -> Any:
+    """A ``last_seq`` past any stored ``seq`` as :data:`MAX_SEQ`; the JSON decoder reads
+    an integer beyond 64 bits (``10**30``) as a float, which counts as one too."""
+    if isinstance(value, float) and value.is_integer() and value >= MAX_SEQ:
+        return MAX_SEQ
+    if isinstance(value, int) and not isinstance(value, bool) and value > MAX_SEQ:
+        return MAX_SEQ
+    return value
+
+
 class Frame(BaseModel):
     model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
 
@@ -45,7 +71,7 @@ class Hello(Frame):
     type: Literal["hello"]
     visitor_token: Annotated[str, StringConstraints(max_length=128)] | None
     page: Page
-    last_seq: Annotated[int, Field(ge=0)] = 0
+    last_seq: Annotated[int, BeforeValidator(_beyond_any_seq), Field(ge=0)] = 0
 
 
 class PageViewFrame(Frame):
@@ -109,10 +135,51 @@ class AgentTyping(Frame):
     active: bool
 
 
+class VisitorsPage(Frame):
+    """The next page of online visitors after ``welcome`` (or an earlier ``visitors.page``)."""
+
+    type: Literal["visitors.page"]
+    cursor: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    limit: Annotated[int, Field(ge=1, le=500)] = 200
+
+
+class StatusSet(Frame):
+    """The agent's own choice: ``online`` (routed new chats) or ``away`` (keeps its chats)."""
+
+    type: Literal["status.set"]
+    status: Literal["online", "away"]
+
+
+class Assign(Frame):
+    """Claim (your own id) or assign a conversation to an agent."""
+
+    type: Literal["conversation.assign"]
+    conversation_id: Id
+    agent_id: Id
+
+
+class Transfer(Frame):
+    """Hand a conversation to an agent or a team; the note becomes an internal note."""
+
+    type: Literal["conversation.transfer"]
+    conversation_id: Id
+    agent_id: Id | None = None
+    team_id: Id | None = None
+    note: Annotated[str, StringConstraints(max_length=MAX_TEXT_CHARS)] | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Transfer:
+        if (self.agent_id is None) == (self.team_id is None):
+            raise ValueError("give either agent_id or team_id")
+        return self
+
+
 VisitorFrame = (
     Hello | PageViewFrame | Visibility | VisitorSend | VisitorTyping | RatingSubmit | Identify
 )
-AgentFrame = AgentSend | Invite | Resolve | AgentTyping
+AgentFrame = (
+    AgentSend | Invite | Resolve | AgentTyping | VisitorsPage | StatusSet | Assign | Transfer
+)
 
 VISITOR_FRAMES: dict[str, type[Frame]] = {
     "hello": Hello,
@@ -128,6 +195,10 @@ AGENT_FRAMES: dict[str, type[Frame]] = {
     "conversation.invite": Invite,
     "conversation.resolve": Resolve,
     "typing": AgentTyping,
+    "visitors.page": VisitorsPage,
+    "status.set": StatusSet,
+    "conversation.assign": Assign,
+    "conversation.transfer": Transfer,
 }
 
 
@@ -143,9 +214,41 @@ def _decode(text: str) -> dict[str, Any]:
     return data
 
 
+def has_nul_escape(text: str) -> bool:
+    """Whether JSON ``text`` spells a NUL character (``\\u0000``) anywhere."""
+    return NUL_ESCAPE in text and _NUL_ESCAPE_PATTERN.search(text) is not None
+
+
+def holds_nul(value: Any) -> bool:
+    """Whether a decoded JSON value holds a NUL character in any string, keys included.
+
+    Iterative: a frame may nest as deep as the JSON decoder allows, deeper than
+    Python's recursion limit.
+    """
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def _parse(text: str, table: dict[str, type[Frame]]) -> Any:
     data = _decode(text)
     ref = data.get("client_id") if isinstance(data.get("client_id"), str) else None
+    # JSON can only carry a NUL escaped, so frames without the escape skip the walk.
+    if NUL_ESCAPE in text and holds_nul(data):
+        raise ProtocolError(
+            "invalid_text",
+            "text must not contain NUL characters",
+            None if ref and "\x00" in ref else ref,
+        )
     kind = data.get("type")
     if not isinstance(kind, str):
         raise ProtocolError("invalid_frame", 'a frame must have a string "type"', ref)

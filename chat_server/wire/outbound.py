@@ -15,9 +15,11 @@ from pydantic import BaseModel
 
 from chat_server.model.events import (
     AgentsOnlineChanged,
+    AgentUpdated,
     ConversationChanged,
     DomainEvent,
     MessagePosted,
+    QueueUpdated,
     SlaAlerted,
     TypingChanged,
     VisitorLeft,
@@ -84,17 +86,27 @@ def agent_welcome_frame(
     visitors: list[dict[str, Any]],
     agents_online: int,
     sla: dict[str, Any],
+    visitors_total: int | None = None,
+    visitors_cursor: str | None = None,
 ) -> str:
+    """``visitors`` is the first page of the online visitors; ``visitors_total`` counts
+    them all and ``visitors_cursor`` asks for the next page (``visitors.page``)."""
     return dump(
         {
             "type": "welcome",
             "agent": agent,
             "conversations": conversations,
             "visitors": visitors,
+            "visitors_total": len(visitors) if visitors_total is None else visitors_total,
+            "visitors_cursor": visitors_cursor,
             "agents_online": agents_online,
             "sla": sla,
         }
     )
+
+
+def visitors_page_frame(visitors: list[dict[str, Any]], next_cursor: str | None) -> str:
+    return dump({"type": "visitors.page", "visitors": visitors, "next_cursor": next_cursor})
 
 
 def rating_recorded_frame(conversation_id: str, score: int) -> str:
@@ -119,25 +131,44 @@ def _envelopes(event: DomainEvent) -> list[Envelope]:
     if isinstance(event, MessagePosted):
         return _message_posted(event)
     if isinstance(event, ConversationChanged):
-        agents = _agents_update(
-            event.conversation, conversation_view(event.conversation, event.visitor)
-        )
+        view = conversation_view(event.conversation, event.visitor, tags=event.tags)
+        # No message came with this change: "last_message": null would erase the console's.
+        del view["last_message"]
+        agents = _agents_update(event.conversation, view)
         return [agents, _visitor_update(event.conversation)] if event.visitor_sees else [agents]
     if isinstance(event, SlaAlerted):
         return [_sla_alert(event)]
     if isinstance(event, VisitorMoved):
         view = journey_view(event.journey, event.online, event.at, event.page_limit)
-        return [Envelope(AGENTS_TOPIC, dump({"type": "visitor.updated", "visitor": view}))]
+        return [
+            Envelope(
+                AGENTS_TOPIC,
+                dump({"type": "visitor.updated", "visitor": view}),
+                site_id=event.journey.visitor.site_id,
+            )
+        ]
     if isinstance(event, VisitorLeft):
         return [
-            Envelope(AGENTS_TOPIC, dump({"type": "visitor.left", "visitor_id": event.visitor_id}))
+            Envelope(
+                AGENTS_TOPIC,
+                dump({"type": "visitor.left", "visitor_id": event.visitor_id}),
+                site_id=event.site_id,
+            )
         ]
     if isinstance(event, TypingChanged):
         return _typing(event)
     if isinstance(event, AgentsOnlineChanged):
         return [
-            Envelope(VISITORS_TOPIC, dump({"type": "agents.updated", "agents_online": event.count}))
+            Envelope(
+                VISITORS_TOPIC,
+                dump({"type": "agents.updated", "agents_online": event.count}),
+                site_id=event.site_id,
+            )
         ]
+    if isinstance(event, AgentUpdated):
+        return _agent_updated(event)
+    if isinstance(event, QueueUpdated):
+        return [_queue_updated(event)]
     raise TypeError(f"no frames for {type(event).__name__}")
 
 
@@ -149,11 +180,17 @@ def _message_posted(event: MessagePosted) -> list[Envelope]:
     if event.started:
         created = conversation_view(conversation, event.visitor, message)
         envelopes.append(
-            Envelope(AGENTS_TOPIC, dump({"type": "conversation.created", "conversation": created}))
+            Envelope(
+                AGENTS_TOPIC,
+                dump({"type": "conversation.created", "conversation": created}),
+                site_id=conversation.site_id,
+            )
         )
         envelopes.append(_visitor_update(conversation))
     frame = message_frame(message)
-    envelopes.append(Envelope(AGENTS_TOPIC, frame, conversation.id, message.seq))
+    envelopes.append(
+        Envelope(AGENTS_TOPIC, frame, conversation.id, message.seq, conversation.site_id)
+    )
     if not message.internal:
         envelopes.append(
             Envelope(visitor_topic(conversation.visitor_id), frame, conversation.id, message.seq)
@@ -169,7 +206,11 @@ def _message_posted(event: MessagePosted) -> list[Envelope]:
 
 
 def _agents_update(conversation: Conversation, view: dict[str, Any]) -> Envelope:
-    return Envelope(AGENTS_TOPIC, dump({"type": "conversation.updated", "conversation": view}))
+    return Envelope(
+        AGENTS_TOPIC,
+        dump({"type": "conversation.updated", "conversation": view}),
+        site_id=conversation.site_id,
+    )
 
 
 def _visitor_update(conversation: Conversation) -> Envelope:
@@ -193,6 +234,7 @@ def _sla_alert(event: SlaAlerted) -> Envelope:
                 "target_seconds": event.target_seconds,
             }
         ),
+        site_id=event.site_id,
     )
 
 
@@ -208,6 +250,7 @@ def _typing(event: TypingChanged) -> list[Envelope]:
                 "author": author,
             }
         ),
+        site_id=event.site_id,
     )
     if event.author_kind == "visitor":
         return [to_agents]
@@ -216,3 +259,36 @@ def _typing(event: TypingChanged) -> list[Envelope]:
         dump({"type": "typing", "active": event.active, "author": author}),
     )
     return [to_visitor, to_agents]
+
+
+def _agent_updated(event: AgentUpdated) -> list[Envelope]:
+    """To the agents of the agent's sites: one envelope per site (an agent of two of
+    them hears it twice, harmlessly), or one for every agent."""
+    frame = dump(
+        {
+            "type": "agent.updated",
+            "agent": {
+                "id": event.agent_id,
+                "name": event.name,
+                "status": event.status,
+                "open_chats": event.open_chats,
+            },
+        }
+    )
+    if event.site_ids is None:
+        return [Envelope(AGENTS_TOPIC, frame)]
+    return [Envelope(AGENTS_TOPIC, frame, site_id=site) for site in sorted(event.site_ids)]
+
+
+def _queue_updated(event: QueueUpdated) -> Envelope:
+    return Envelope(
+        visitor_topic(event.visitor_id),
+        dump(
+            {
+                "type": "queue.updated",
+                "conversation_id": event.conversation_id,
+                "position": event.position,
+                "estimated_wait_seconds": event.estimated_wait_seconds,
+            }
+        ),
+    )

@@ -6,7 +6,15 @@ from datetime import datetime
 from typing import Any, cast
 
 from chat_server.model.rows import Journey
-from chat_server.model.tables import Agent, Conversation, Message, PageView, SearchKeyword, Visitor
+from chat_server.model.tables import (
+    Agent,
+    Conversation,
+    Message,
+    PageView,
+    SearchKeyword,
+    Site,
+    Visitor,
+)
 
 
 def iso(value: datetime | None) -> str | None:
@@ -34,8 +42,11 @@ def conversation_view(
     conversation: Conversation,
     visitor: Visitor | None = None,
     last_message: Message | None = None,
+    tags: list[str] | None = None,
 ) -> dict[str, Any]:
-    return {
+    """``tags`` None leaves ``"tags"`` out: a change that did not load them (a message)
+    does not claim the conversation has none."""
+    view: dict[str, Any] = {
         "id": conversation.id,
         "site_id": conversation.site_id,
         "visitor_id": conversation.visitor_id,
@@ -51,7 +62,12 @@ def conversation_view(
         "visitor_name": visitor.name if visitor else None,
         "visitor_email": visitor.email if visitor else None,
         "last_message": message_view(last_message) if last_message else None,
+        "team_id": conversation.team_id,
+        "assigned_at": iso(conversation.assigned_at),
     }
+    if tags is not None:
+        view["tags"] = tags
+    return view
 
 
 def public_conversation_view(conversation: Conversation) -> dict[str, Any]:
@@ -67,6 +83,26 @@ def public_conversation_view(conversation: Conversation) -> dict[str, Any]:
         "resolved_at": iso(conversation.resolved_at),
         "last_seq": conversation.last_visible_seq,
         "rating": conversation.rating,
+    }
+
+
+def site_view(site: Site) -> dict[str, Any]:
+    """The flat Site shape (CONTRACT section 14)."""
+    return {
+        "id": site.id,
+        "key": site.key,
+        "name": site.name,
+        "origins": site.origins or [],
+        "color": site.color,
+        "greeting": {"tr": (site.greeting or {}).get("tr"), "en": (site.greeting or {}).get("en")},
+        "locale": site.locale,
+        "ip_mode": site.ip_mode,
+        "retention_days": site.retention_days,
+        "search_params": site.search_params or [],
+        "notify_emails": site.notify_emails or [],
+        "routing": site.routing,
+        "assistant": site.assistant,
+        "auto_invite": site.auto_invites or [],
     }
 
 
@@ -98,8 +134,10 @@ def visitor_view(
     keywords: list[SearchKeyword],
     online: bool,
     now: datetime,
+    pages_total: int | None = None,
 ) -> dict[str, Any]:
-    """``pages`` in the order they were entered; ``now`` is when running dwell stops.
+    """``pages`` in the order they were entered; ``now`` is when running dwell stops;
+    ``pages_total`` counts every page viewed when ``pages`` holds only the latest.
 
     ``current_page`` is the page entered last among those still open (the tab the
     visitor used last), and null while the visitor is offline.
@@ -131,6 +169,7 @@ def visitor_view(
         "campaign": visitor.campaign,
         "current_page": {"url": current.url, "title": current.title} if current else None,
         "pages": [page_view(page, now) for page in pages],
+        "pages_total": max(pages_total or 0, len(pages)),
         "search_keywords": [
             {"keyword": k.keyword, "source": k.source, "at": iso(k.at)} for k in keywords
         ],
@@ -151,6 +190,7 @@ def journey_view(
         cast(list[SearchKeyword], journey.keywords),
         online,
         as_of,
+        journey.pages_total,
     )
     if page_limit is not None:
         view["pages"] = view["pages"][-page_limit:]

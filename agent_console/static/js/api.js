@@ -1,8 +1,10 @@
 /* The REST API (/api/v1) from the console pages.
  *
- * Each page carries an API token for its agent (in its JSON config blob) and sends it as a
- * Bearer token; the session cookie travels too (same origin). The pages only read (GET), so
- * no CSRF token is sent: the cookie-session forms (log out) carry theirs in the HTML.
+ * The console's pages authenticate with their session cookie (same origin), so they hold
+ * no API token: a logout ends their access at once. Calls that change something must send
+ * the session's CSRF token as X-CSRF-Token (admin/http.js does); these only read (GET).
+ * A caller that has a token (a script, a test page) may still pass one: it goes out as a
+ * Bearer token, and then the cookie is not looked at.
  */
 
 export class ApiError extends Error {
@@ -26,12 +28,11 @@ export function bearer(token) {
  * It rejects with an ApiError: status 0 and code 'network' when the request never got an
  * answer, else the HTTP status and the error code and message of the body ({error: {...}}).
  */
-export function createApi({ token, prefix = '', cache = null, signedOut = [401], onSignedOut = () => {} }) {
+export function createApi({ token = '', prefix = '', cache = null, signedOut = [401], onSignedOut = () => {} }) {
   return function api(path) {
-    const init = {
-      headers: { 'Authorization': bearer(token), 'Accept': 'application/json' },
-      credentials: 'same-origin'
-    };
+    const headers = { 'Accept': 'application/json' };
+    if (token) headers['Authorization'] = bearer(token);
+    const init = { headers: headers, credentials: 'same-origin' };
     if (cache) init.cache = cache;
     return fetch(prefix + path, init).then((res) => {
       if (signedOut.indexOf(res.status) >= 0) {

@@ -25,6 +25,7 @@ export function h(tag, attrs, ...children) {
       const v = attrs[k];
       if (v === null || v === undefined || v === false) continue;
       if (k === 'class') el.className = v;
+      else if (k === 'style') setStyle(el, String(v));
       else if (k === 'text') el.textContent = String(v);
       else if (k.slice(0, 2) === 'on' && typeof v === 'function') el.addEventListener(k.slice(2), v);
       else el.setAttribute(k, v === true ? '' : String(v));
@@ -34,12 +35,25 @@ export function h(tag, attrs, ...children) {
   return el;
 }
 
-/** An SVG element: every attribute is set as given; children as in h(). */
+/**
+ * Sets 'prop: value; --custom: value' through the CSSOM: the console's
+ * Content-Security-Policy (style-src 'self') refuses style attributes, not this.
+ */
+export function setStyle(el, declarations) {
+  declarations.split(';').forEach((declaration) => {
+    const colon = declaration.indexOf(':');
+    if (colon > 0) el.style.setProperty(declaration.slice(0, colon).trim(), declaration.slice(colon + 1).trim());
+  });
+}
+
+/** An SVG element: every attribute is set as given (style as in h()); children as in h(). */
 export function svg(tag, attrs, ...children) {
   const el = document.createElementNS(SVGNS, tag);
   if (attrs) {
     for (const k of Object.keys(attrs)) {
-      if (attrs[k] !== null && attrs[k] !== undefined) el.setAttribute(k, attrs[k]);
+      if (attrs[k] === null || attrs[k] === undefined) continue;
+      if (k === 'style') setStyle(el, String(attrs[k]));
+      else el.setAttribute(k, attrs[k]);
     }
   }
   children.forEach((c) => append(el, c));

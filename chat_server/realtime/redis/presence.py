@@ -163,6 +163,7 @@ class RedisPresence(Presence):
         self.ttl_ms = int(ttl * 1000)
         self._prefix = prefix + "proc:"
         self._procs = prefix + "procs"
+        self._away, self._away_here = prefix + "away", set[str]()  # no expiry: rows rule
         self._own = {kind: f"{self._prefix}{self.proc}{kind}" for kind in (VISITORS, AGENTS)}
         self._counts: dict[str, dict[str, int]] = {VISITORS: {}, AGENTS: {}}
         self._change = self.client.register_script(CHANGE)
@@ -207,7 +208,22 @@ class RedisPresence(Presence):
         await self._disconnected(AGENTS, agent_id)
 
     async def agents_online(self) -> int:
-        return len(await self._all(AGENTS))
+        online, away = await self._all(AGENTS), self._away_here
+        if online and self._reachable():
+            try:
+                members = await self.client.smembers(self._away)
+                away = {m if isinstance(m, str) else m.decode() for m in members}
+            except RedisError as exc:
+                self._failed(exc)
+        return len(online - away)
+
+    async def set_agent_away(self, agent_id: str, away: bool) -> None:
+        (self._away_here.add if away else self._away_here.discard)(agent_id)
+        with contextlib.suppress(RedisError):  # the row is the truth, written again on connect
+            await (self.client.sadd if away else self.client.srem)(self._away, agent_id)
+
+    async def online_agents(self) -> set[str]:
+        return await self._all(AGENTS)
 
     async def refresh(self) -> None:
         """Renew this process's entries; rewrite them whole if they were lost (an outage, a stall)."""

@@ -5,56 +5,37 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from chat_server.admin import accounts, personal_data
+from chat_server.admin import personal_data, sites
 from chat_server.chat import queries
 from chat_server.model.errors import DomainError
+from chat_server.model.paging import PageRequest, page_request
 from chat_server.model.tables import Agent, Role
 from chat_server.runtime.state import Runtime
 from chat_server.sla.business_hours import validate_business_hours
 from chat_server.sla.policy import load_policy, save_policy
 from chat_server.visitors import queries as visitors
-from chat_server.web.endpoints import stats_api
-from chat_server.web.endpoints.guards import authenticated
-from chat_server.web.endpoints.http_errors import error_response
-from chat_server.wire.views import agent_view
+from chat_server.web.endpoints import (
+    agents_api,
+    auth_api,
+    canned_api,
+    profile_api,
+    search_api,
+    sites_api,
+    stats_api,
+    tags_api,
+    teams_api,
+)
+from chat_server.web.endpoints.guards import authenticated, scope_of
+from chat_server.web.endpoints.params import read_json
+from chat_server.web.openapi.document import openapi_json
 
 
 def _rt(request: Request) -> Runtime:
     return request.app.state.runtime
-
-
-async def read_json(request: Request) -> dict[str, Any]:
-    try:
-        body = orjson.loads(await request.body())
-    except (orjson.JSONDecodeError, RecursionError):
-        raise DomainError("invalid_json", "the body must be a JSON object") from None
-    if not isinstance(body, dict):
-        raise DomainError("invalid_json", "the body must be a JSON object")
-    return body
-
-
-async def issue_token(request: Request) -> Response:
-    body = await read_json(request)
-    email, password = body.get("email"), body.get("password")
-    if not isinstance(email, str) or not isinstance(password, str):
-        return error_response(400, "invalid_request", "email and password are required strings")
-    rt = _rt(request)
-    key = f"api:{email.strip().lower()}"
-    if rt.login_limiter.blocked(key):
-        return error_response(
-            429, "too_many_attempts", "too many failed logins; wait a few minutes"
-        )
-    agent = await accounts.authenticate(rt, email, password)
-    if agent is None:
-        rt.login_limiter.failed(key)
-        return error_response(401, "invalid_credentials", "wrong e-mail or password")
-    rt.login_limiter.succeeded(key)
-    return JSONResponse({"token": rt.signer.issue_token(agent.id), "agent": agent_view(agent)})
 
 
 @authenticated()
@@ -62,32 +43,53 @@ async def list_conversations(request: Request, agent: Agent) -> Response:
     status = request.query_params.get("status", "open")
     if status not in ("open", "resolved", "all"):
         raise DomainError("invalid_parameter", "status must be open, resolved or all")
-    items = await queries.list_conversations(_rt(request), None if status == "all" else status)
-    return JSONResponse({"conversations": items})
+    assignee, tag = tags_api.list_filters(request, agent)
+    items, next_cursor = await queries.list_conversations(
+        _rt(request),
+        None if status == "all" else status,
+        scope_of(request),
+        page_of(request),
+        assignee,
+        tag,
+    )
+    return JSONResponse({"conversations": items, "next_cursor": next_cursor})
+
+
+def page_of(request: Request) -> PageRequest:
+    return page_request(request.query_params.get("limit"), request.query_params.get("cursor"))
 
 
 @authenticated()
 async def get_conversation(request: Request, agent: Agent) -> Response:
-    detail = await queries.conversation_detail(_rt(request), request.path_params["id"])
+    detail = await queries.conversation_detail(
+        _rt(request), request.path_params["id"], scope_of(request)
+    )
     return JSONResponse(detail)
 
 
 @authenticated()
 async def list_visitors(request: Request, agent: Agent) -> Response:
     online = request.query_params.get("online", "false").lower() in ("true", "1", "yes")
+    found = await visitors.list_visitors(
+        _rt(request), online, scope_of(request), page_of(request), with_total=True
+    )
     return JSONResponse(
-        {"visitors": await visitors.list_visitors(_rt(request), online_only=online)}
+        {"visitors": found.visitors, "next_cursor": found.next_cursor, "total": found.total}
     )
 
 
 @authenticated()
 async def get_visitor(request: Request, agent: Agent) -> Response:
-    return JSONResponse(await visitors.visitor_detail(_rt(request), request.path_params["id"]))
+    return JSONResponse(
+        await visitors.visitor_detail(_rt(request), request.path_params["id"], scope_of(request))
+    )
 
 
 @authenticated({Role.admin.value})
 async def export_visitor(request: Request, agent: Agent) -> Response:
-    data = await personal_data.export_visitor(_rt(request), request.path_params["id"], agent)
+    data = await personal_data.export_visitor(
+        _rt(request), request.path_params["id"], agent, scope_of(request)
+    )
     return JSONResponse(
         data,
         headers={
@@ -98,6 +100,7 @@ async def export_visitor(request: Request, agent: Agent) -> Response:
 
 @authenticated({Role.admin.value})
 async def delete_visitor(request: Request, agent: Agent) -> Response:
+    await visitors.require_visitor(_rt(request), request.path_params["id"], scope_of(request))
     await personal_data.erase_visitor(_rt(request), request.path_params["id"], agent)
     return JSONResponse({"deleted": request.path_params["id"]})
 
@@ -130,6 +133,8 @@ async def put_sla(request: Request, agent: Agent) -> Response:
     site_id = body.get("site_id")
     if site_id is not None and not isinstance(site_id, str):
         raise DomainError("invalid_parameter", "site_id must be a string")
+    if site_id is not None:
+        await sites.require_site(_rt(request), site_id, scope_of(request))
     policy = await _rt(request).db.write(
         lambda connection: save_policy(
             connection, first, following, fraction, business_hours, site_id
@@ -141,12 +146,14 @@ async def put_sla(request: Request, agent: Agent) -> Response:
 @authenticated()
 async def get_sla(request: Request, agent: Agent) -> Response:
     site_id = request.query_params.get("site_id")
+    if site_id:
+        await sites.require_site(_rt(request), site_id, scope_of(request))
     policy = await _rt(request).db.read(lambda connection: load_policy(connection, site_id))
     return JSONResponse(policy.view())
 
 
 routes = [
-    Route("/auth/token", issue_token, methods=["POST"]),
+    *auth_api.routes,
     Route("/conversations", list_conversations, methods=["GET"]),
     Route("/conversations/{id}", get_conversation, methods=["GET"]),
     Route("/visitors", list_visitors, methods=["GET"]),
@@ -156,4 +163,12 @@ routes = [
     Route("/sla", put_sla, methods=["PUT"]),
     Route("/sla", get_sla, methods=["GET"]),
     *stats_api.routes,
+    *sites_api.routes,
+    *agents_api.routes,
+    *profile_api.routes,
+    *teams_api.routes,
+    *tags_api.routes,
+    *canned_api.routes,
+    *search_api.routes,
+    Route("/openapi.json", openapi_json, methods=["GET"]),  # web/openapi: keep it in step
 ]

@@ -14,15 +14,16 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from chat_server.admin import accounts
+from chat_server.admin import accounts, sessions
+from chat_server.admin.accounts import LoginOutcome
 from chat_server.config.assets import asset_dir
-from chat_server.model.tables import Agent, Role
+from chat_server.model.tables import Agent, Role, SessionKind
 from chat_server.runtime.state import Runtime
-from chat_server.security.auth import csrf_matches
+from chat_server.security.tokens import CONSOLE_SESSION_SECONDS, csrf_matches
 from chat_server.sla.policy import load_policy
+from chat_server.web.endpoints.guards import SESSION_COOKIE, client_address
 from chat_server.wire.views import agent_view
 
-SESSION_COOKIE = "chat_session"
 LOGIN_COOKIE = "chat_login"
 LANG_COOKIE = "chat_lang"
 LANGUAGES = ("tr", "en")
@@ -60,12 +61,14 @@ def _remember_language(request: Request, response: Response, lang: str) -> Respo
 
 
 async def session_agent(request: Request) -> tuple[Agent, str] | None:
+    """The agent and CSRF token of a console session that still counts (not logged
+    out, not expired, the account active and its password unchanged)."""
     rt = _rt(request)
-    session = rt.signer.read_session(request.cookies.get(SESSION_COOKIE))
-    if session is None:
+    cookie = rt.signer.read_console_cookie(request.cookies.get(SESSION_COOKIE))
+    if cookie is None:
         return None
-    agent = await accounts.agent_by_id(rt, session[0])
-    return (agent, session[1]) if agent else None
+    agent = await sessions.agent_of_session(rt, cookie.session_id, SessionKind.console)
+    return (agent, cookie.csrf) if agent else None
 
 
 def _safe_next(value: str | None) -> str:
@@ -104,18 +107,20 @@ async def login_page(request: Request) -> Response:
     form = await request.form()
     email = str(form.get("email") or "").strip()
     password = str(form.get("password") or "")
+    otp = str(form.get("otp") or "").strip() or None
     next_url = _safe_next(str(form.get("next") or ""))
     t = translations(choose_language(request))
 
-    def fail(message: str, status: int) -> Response:
+    def fail(message: str, status: int, otp_needed: bool = False) -> Response:
         response = _render(
             request,
             "login.html",
             {
                 "csrf_token": rt.signer.anonymous_csrf(seed),
                 "error": message,
-                "email": email,
+                "email": email[:320],
                 "next": next_url,
+                "otp_needed": otp_needed,
             },
             status,
         )
@@ -126,34 +131,44 @@ async def login_page(request: Request) -> Response:
         rt.signer.anonymous_csrf(seed), str(form.get("csrf_token") or "")
     ):
         return fail(t.get("login.error_csrf", "Your session expired; please try again."), 400)
-    client = request.client.host if request.client else "?"
-    key = f"console:{client}:{email.lower()}"
-    if rt.login_limiter.blocked(key):
+    address = client_address(request)
+    if await rt.login_guard.blocked(address, email):
         return fail(
             t.get("login.error_rate_limited", "Too many attempts; wait a few minutes."), 429
         )
-    agent = await accounts.authenticate(rt, email, password)
-    if agent is None:
-        rt.login_limiter.failed(key)
+    login = await accounts.authenticate(rt, email, password, otp)
+    if login.agent is None:
+        if login.outcome is LoginOutcome.otp_required:
+            return fail(t.get("login.error_otp_required", "Enter the one-time code."), 401, True)
+        await rt.login_guard.failed(address, email)
+        if login.outcome is LoginOutcome.invalid_otp:
+            return fail(t.get("login.error_invalid_otp", "Wrong one-time code."), 401, True)
         return fail(t.get("login.error_invalid", "Wrong e-mail or password."), 401)
-    rt.login_limiter.succeeded(key)
+    await rt.login_guard.succeeded(address, email)
+    session_id = await sessions.open_session(
+        rt, login.agent, SessionKind.console, CONSOLE_SESSION_SECONDS
+    )
     response = RedirectResponse(next_url, 303)
     response.set_cookie(
         SESSION_COOKIE,
-        rt.signer.issue_session(agent.id),
+        rt.signer.issue_console_cookie(session_id),
         httponly=True,
         samesite="lax",
-        max_age=12 * 3600,
+        max_age=int(CONSOLE_SESSION_SECONDS),
     )
     response.delete_cookie(LOGIN_COOKIE)
     return response
 
 
 async def logout(request: Request) -> Response:
-    found = await session_agent(request)
+    """Ends the session for good: the cookie, even if kept, gets the login page."""
+    rt = _rt(request)
+    cookie = rt.signer.read_console_cookie(request.cookies.get(SESSION_COOKIE))
     form = await request.form()
-    if found is not None and not csrf_matches(found[1], str(form.get("csrf_token") or "")):
-        return HTMLResponse("CSRF check failed", status_code=400)
+    if cookie is not None:
+        if not csrf_matches(cookie.csrf, str(form.get("csrf_token") or "")):
+            return HTMLResponse("CSRF check failed", status_code=400)
+        await sessions.revoke_session(rt, cookie.session_id)
     response = RedirectResponse("/console/login", 303)
     response.delete_cookie(SESSION_COOKIE)
     return response
@@ -176,7 +191,6 @@ async def console_page(request: Request) -> Response:
         {
             "csrf_token": csrf,
             "agent": agent_view(agent),
-            "api_token": rt.signer.issue_token(agent.id),
             "sla": policy.view(),
         },
     )
@@ -200,7 +214,6 @@ async def stats_page(request: Request) -> Response:
         {
             "csrf_token": csrf,
             "agent": agent_view(agent),
-            "api_token": rt.signer.issue_token(agent.id),
             "sla": policy.view(),
         },
     )

@@ -11,23 +11,24 @@ import io
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from chat_server.admin.sites import require_site
 from chat_server.model.errors import DomainError
 from chat_server.model.tables import Agent, utcnow
 from chat_server.runtime.state import Runtime
 from chat_server.stats.export import CSV_COLUMNS, wait_rows
 from chat_server.stats.overview import overview
-from chat_server.stats.period import DEFAULT_PERIOD, Period
+from chat_server.stats.period import DEFAULT_PERIOD, Period, SiteSet
 from chat_server.stats.response_times import response_times
 from chat_server.stats.series import series
 from chat_server.stats.waiting import waiting_now
-from chat_server.web.endpoints.guards import STAFF, authenticated
-from chat_server.web.endpoints.params import parse_time
+from chat_server.web.endpoints.guards import STAFF, authenticated, scope_of
+from chat_server.web.endpoints.params import parse_time, parse_zone
 
 BUCKETS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
 MAX_BUCKETS = 2000
@@ -50,19 +51,18 @@ def period_of(request: Request) -> Period:
     return Period(since, until)
 
 
-def site_of(request: Request) -> str | None:
-    return request.query_params.get("site_id") or None
+async def sites_of(request: Request) -> tuple[SiteSet, str | None]:
+    """The sites a figure covers: the ``site_id`` asked for (``not_found`` outside the
+    caller's scope), else every site of the caller; and the site whose SLA applies."""
+    site_id = request.query_params.get("site_id") or None
+    if site_id is None:
+        return scope_of(request).site_ids, None
+    await require_site(_rt(request), site_id, scope_of(request))
+    return frozenset([site_id]), site_id
 
 
 def zone_of(request: Request) -> ZoneInfo:
-    name = request.query_params.get("tz") or "UTC"
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise DomainError(
-            "invalid_parameter",
-            f"tz must be an IANA time zone such as Europe/Istanbul, not {name!r}",
-        ) from None
+    return parse_zone(request.query_params.get("tz"), "tz")
 
 
 @staff_only
@@ -70,8 +70,9 @@ async def get_response_times(request: Request, agent: Agent) -> Response:
     # Business-time figures are worked out wait by wait; a script that only wants
     # the wall-clock ones over a long period can skip them with business=false.
     business = request.query_params.get("business", "true").lower() not in ("false", "0", "no")
+    sites, policy_site = await sites_of(request)
     figures = await response_times(
-        _rt(request).db, period_of(request), site_of(request), business=business
+        _rt(request).db, period_of(request), sites, business=business, policy_site=policy_site
     )
     return JSONResponse(figures)
 
@@ -90,7 +91,8 @@ def _neutral(text: str) -> str:
 @staff_only
 async def get_response_times_csv(request: Request, agent: Agent) -> Response:
     period = period_of(request)
-    rows = wait_rows(_rt(request).db, period, site_of(request))
+    sites, _ = await sites_of(request)
+    rows = wait_rows(_rt(request).db, period, sites)
 
     async def body() -> AsyncIterator[str]:
         yield _csv_line(list(CSV_COLUMNS))
@@ -123,21 +125,26 @@ async def get_series(request: Request, agent: Agent) -> Response:
         raise DomainError(
             "invalid_parameter", f"the period holds more than {MAX_BUCKETS} {name} buckets"
         )
-    result = await series(_rt(request).db, period, width, site_of(request))
+    sites, _ = await sites_of(request)
+    result = await series(_rt(request).db, period, width, sites)
     result["bucket"] = name
     return JSONResponse(result)
 
 
 @staff_only
 async def get_overview(request: Request, agent: Agent) -> Response:
-    result = await overview(_rt(request).db, period_of(request), zone_of(request), site_of(request))
+    sites, policy_site = await sites_of(request)
+    result = await overview(
+        _rt(request).db, period_of(request), zone_of(request), sites, policy_site=policy_site
+    )
     return JSONResponse(result)
 
 
 @staff_only
 async def get_waiting(request: Request, agent: Agent) -> Response:
     rt = _rt(request)
-    result = await waiting_now(rt.db, site_of(request))
+    sites, _ = await sites_of(request)
+    result = await waiting_now(rt.db, sites)
     result["agents_online"] = await rt.presence.agents_online()
     return JSONResponse(result)
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
 
+from starlette.types import Message
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from chat_server.admin import sites
+from chat_server.admin.online import agents_online_at
 from chat_server.chat import commands, queries
 from chat_server.chat.posting import Posted
 from chat_server.model.events import TypingChanged
@@ -68,6 +71,8 @@ class VisitorSession:
             self._load_gap,
             fill_unknown_conversations=True,
         )
+        # News for shoppers of another site (its agents_online) is dropped.
+        self.connection.sites = frozenset([site.id])
         self.visitor_id: str | None = None
         self.page_view_id: str | None = None
         self.conversation_id: str | None = None
@@ -88,13 +93,36 @@ class VisitorSession:
         return [(message.seq, message_frame(message)) for message in messages]
 
     async def read_loop(self) -> None:
+        if not await self._read_until_hello():
+            return
         # One frame per call, so nothing of the last frame (the message, its text, the
         # parsed hello) stays referenced while an idle socket waits (~1.5 KB per socket).
         while await self._read_frame():
             pass
 
-    async def _read_frame(self) -> bool:
-        message = await self.websocket.receive()
+    async def _read_until_hello(self) -> bool:
+        """Read frames until a hello succeeds; a socket that sends none within
+        ``hello_timeout_seconds`` is closed with 1008. Only the wait for a frame is
+        timed: a hello that arrived in time is never cut off while it is handled."""
+        deadline = time.monotonic() + self.rt.settings.hello_timeout_seconds
+        while self.visitor_id is None:
+            remaining = deadline - time.monotonic()
+            try:
+                if remaining <= 0:
+                    raise TimeoutError
+                async with asyncio.timeout(remaining):
+                    message = await self.websocket.receive()
+            except TimeoutError:
+                log.info("closing visitor socket: no hello within the deadline")
+                await self.websocket.close(POLICY_VIOLATION)
+                return False
+            if not await self._read_frame(message):
+                return False
+        return True
+
+    async def _read_frame(self, message: Message | None = None) -> bool:
+        if message is None:
+            message = await self.websocket.receive()
         if message["type"] == "websocket.disconnect":
             return False
         metrics.FRAMES_IN.labels("visitor").inc()
@@ -191,28 +219,22 @@ class VisitorSession:
         self.visitor_id, self.page_view_id = visitor.id, arrival.page_view_id
         self.is_bot = visitor.is_bot
         self.connection.hold()
-        await self.hub.attach(self.connection, [visitor_topic(visitor.id), VISITORS_TOPIC])
-        conversation = arrival.conversation
-        self.connection.send(
-            visitor_welcome_frame(
-                visitor.id,
-                visitor.token,
-                conversation,
-                await self.rt.presence.agents_online(),
-                sites.public_site_view(self.site),
+        try:  # whatever fails, live events must not pile up behind the hold
+            await self.hub.attach(self.connection, [visitor_topic(visitor.id), VISITORS_TOPIC])
+            conversation = arrival.conversation
+            self.connection.send(
+                visitor_welcome_frame(
+                    visitor.id,
+                    visitor.token,
+                    conversation,
+                    await agents_online_at(self.rt, self.site.id),
+                    sites.public_site_view(self.site),
+                )
             )
-        )
-        if conversation is not None:
-            backlog = await queries.messages_after(
-                self.rt, conversation.id, frame.last_seq, include_internal=False
-            )
-            for message in backlog:
-                self.connection.send(message_frame(message))
-            # A last_seq beyond the conversation's (a stale one from an older conversation)
-            # must not hide the messages still to come.
-            claimed = min(frame.last_seq, conversation.last_visible_seq)
-            self.connection.mark_sent(conversation.id, backlog[-1].seq if backlog else claimed)
-        self.connection.release()
+            if conversation is not None:
+                await self._send_backlog(conversation.id, conversation.last_visible_seq, frame)
+        finally:
+            self.connection.release()
         # Agents hear of the arrival only now, after the welcome and the backlog, with
         # presence asked now: the welcome is this command's acknowledgement, but it
         # needs awaits (attach, agents online, backlog) that deliver()'s synchronous
@@ -222,6 +244,20 @@ class VisitorSession:
         if rules and not self.is_bot:
             self.inviter = invitations.AutoInviter(rules, self._offer_invitation)
             self.inviter.page_entered(frame.page.url)
+
+    async def _send_backlog(
+        self, conversation_id: str, last_visible_seq: int, frame: Hello
+    ) -> None:
+        # A last_seq beyond the conversation's (a stale one from an older conversation,
+        # or a made-up one) must not hide the messages still to come, nor reach the
+        # query as a number the column cannot hold: count from what is really there.
+        claimed = min(frame.last_seq, last_visible_seq)
+        backlog = await queries.messages_after(
+            self.rt, conversation_id, claimed, include_internal=False
+        )
+        for message in backlog:
+            self.connection.send(message_frame(message))
+        self.connection.mark_sent(conversation_id, backlog[-1].seq if backlog else claimed)
 
     async def _offer_invitation(self, rule: invitations.InviteRule) -> bool:
         assert self.visitor_id is not None
@@ -257,7 +293,13 @@ class VisitorSession:
         await self.rt.publish(
             [
                 TypingChanged(
-                    conversation.id, self.visitor_id, "visitor", self.visitor_id, None, active
+                    conversation.id,
+                    self.visitor_id,
+                    "visitor",
+                    self.visitor_id,
+                    None,
+                    active,
+                    conversation.site_id,
                 )
             ]
         )

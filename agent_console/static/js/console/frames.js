@@ -13,6 +13,7 @@ import { alertConversation } from './alerts.js';
 import { errorText, toast } from './toasts.js';
 import { resetBackoff, send, setConn } from './socket.js';
 import { schedule } from './schedule.js';
+import { routingFrame } from './routing.js';
 
 export function handle(f) {
   switch (f.type) {
@@ -29,6 +30,7 @@ export function handle(f) {
     case 'sla.breached': onSla(f, 'bad'); break;
     default: break; // unknown frames are allowed to appear; ignore them
   }
+  routingFrame(f);
 }
 
 /** The first frame of every connection: the open conversations and the visitors online now. */

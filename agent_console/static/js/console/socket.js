@@ -1,15 +1,22 @@
 /* The live connection, /ws/agent: connect, reconnect with backoff, the state indicator.
  *
+ * The socket authenticates with the console's session cookie (same origin; no secret in
+ * the URL). A close with 4401 means the session ended (logout, password change,
+ * deactivation): the REST check then sends the page to the login form.
+ *
  * After a reconnection the server's welcome frame brings the open conversations and the
  * visitors again; frames.js resumes from it (reloads the open thread, resends what was
  * never acknowledged).
  */
 import { $, hook } from '../dom.js';
 import { t } from '../i18n.js';
-import { RECONNECT_MAX, RECONNECT_MIN, TOKEN, guard } from './state.js';
+import { RECONNECT_MAX, RECONNECT_MIN, guard } from './state.js';
 import { composer, forgetTyping } from './composer.js';
 import { handle } from './frames.js';
 import { api } from './rest.js';
+
+/** The server's close code for a session that no longer counts. */
+const SESSION_ENDED = 4401;
 
 let ws = null;
 let attempts = 0;
@@ -43,7 +50,7 @@ export function connect() {
   reconnectTimer = null;
   setConn('connecting');
   const url = (window.location.protocol === 'https:' ? 'wss:' : 'ws:') + '//' + window.location.host +
-    '/ws/agent?token=' + encodeURIComponent(TOKEN);
+    '/ws/agent';
   let sock;
   try { sock = new WebSocket(url); } catch (e) { scheduleReconnect(); return; }
   ws = sock;
@@ -56,11 +63,12 @@ export function connect() {
     if (f.type === 'welcome') welcomed = true;
     guard(() => { handle(f); });
   };
-  sock.onclose = () => {
+  sock.onclose = (ev) => {
     if (ws !== sock) return;
     ws = null;
     setConn('offline');
     forgetTyping();
+    if (ev.code === SESSION_ENDED) checkSession();
     scheduleReconnect(!welcomed);
   };
   sock.onerror = () => { /* onclose follows */ };
@@ -72,11 +80,14 @@ function scheduleReconnect(neverWelcomed) {
   let delay = Math.min(RECONNECT_MAX, RECONNECT_MIN * Math.pow(2, attempts));
   delay = Math.round(delay * (0.85 + Math.random() * 0.15));
   attempts++;
-  // A refused handshake looks like any network failure; ask the API whether the token still works.
-  if (neverWelcomed && attempts >= 3 && attempts % 3 === 0) {
-    api('/api/v1/conversations?status=open').catch(() => { /* 401 handled in api() */ });
-  }
+  // A refused handshake looks like any network failure; ask the API whether the session still counts.
+  if (neverWelcomed && attempts >= 3 && attempts % 3 === 0) checkSession();
   reconnectTimer = setTimeout(connect, Math.max(RECONNECT_MIN, delay));
+}
+
+/** A 401 from the API runs the signed-out path in rest.js (a toast, then the login page). */
+function checkSession() {
+  api('/api/v1/conversations?status=open&limit=1').catch(() => { /* 401 handled in api() */ });
 }
 
 window.addEventListener('online', () => { if (!ws) { attempts = 0; connect(); } });

@@ -41,6 +41,9 @@ export const S = {
   tab: 'open',
   resolvedLoaded: false,
   agentsOnline: null,
+  agents: new Map(),       // id -> colleague {id, name, status, open_chats, sites} (routing.js)
+  teams: [],               // teams a conversation can be transferred to
+  myStatus: null,          // 'online' or 'away': the agent's own choice
   welcomed: false,
   seen: loadSeen()         // conversation id -> the last seq the agent saw
 };

@@ -84,6 +84,11 @@ function locationSection(v) {
       [t('panel.timezone'), g.timezone],
       [t('panel.ip'), v.ip, 'mono']
     ]));
+    // DB-IP City Lite is CC BY 4.0: credited wherever a location is shown.
+    loc.appendChild(h('a', {
+      class: 'vp-geo-credit', href: 'https://db-ip.com', target: '_blank', rel: 'noopener noreferrer',
+      title: t('geo.attribution_title')
+    }, t('geo.attribution')));
   } else {
     loc.appendChild(kvList([[t('panel.location'), t('panel.unknown')], [t('panel.ip'), v.ip, 'mono']]));
   }
