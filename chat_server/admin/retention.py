@@ -21,6 +21,7 @@ from chat_server.model.tables import (
     AuditLog,
     Conversation,
     ConversationStatus,
+    ConversationTag,
     Message,
     PageView,
     SearchKeyword,
@@ -100,6 +101,10 @@ async def _purge_site(session: AsyncSession, site: Site, cutoff: datetime) -> di
     for name, statement in (
         ("messages", delete(Message).where(Message.conversation_id.in_(old_conversations))),
         ("waits", delete(Wait).where(Wait.conversation_id.in_(old_conversations))),
+        (
+            "tags",
+            delete(ConversationTag).where(ConversationTag.conversation_id.in_(old_conversations)),
+        ),
         ("conversations", delete(Conversation).where(Conversation.id.in_(old_conversations))),
         (
             "page_views",

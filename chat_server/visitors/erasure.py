@@ -5,7 +5,15 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 
 from chat_server.model.errors import NotFound
-from chat_server.model.tables import Conversation, Message, PageView, SearchKeyword, Visitor, Wait
+from chat_server.model.tables import (
+    Conversation,
+    ConversationTag,
+    Message,
+    PageView,
+    SearchKeyword,
+    Visitor,
+    Wait,
+)
 from chat_server.runtime.state import Runtime
 from chat_server.search import index as search_index
 from chat_server.visitors import tokens
@@ -25,6 +33,9 @@ async def erase(rt: Runtime, visitor_id: str) -> Update:
         await search_index.forget(session, conversation_ids)
         await session.execute(delete(Message).where(Message.conversation_id.in_(conversation_ids)))
         await session.execute(delete(Wait).where(Wait.conversation_id.in_(conversation_ids)))
+        await session.execute(
+            delete(ConversationTag).where(ConversationTag.conversation_id.in_(conversation_ids))
+        )
         await session.execute(delete(Conversation).where(Conversation.visitor_id == visitor_id))
         await session.execute(delete(PageView).where(PageView.visitor_id == visitor_id))
         await session.execute(delete(SearchKeyword).where(SearchKeyword.visitor_id == visitor_id))

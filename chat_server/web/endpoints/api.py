@@ -105,6 +105,10 @@ async def delete_visitor(request: Request, agent: Agent) -> Response:
     return JSONResponse({"deleted": request.path_params["id"]})
 
 
+# A target beyond a month means no target; bigger numbers only overflow the figures.
+MAX_TARGET_SECONDS = 30 * 24 * 3600
+
+
 def _positive(body: dict[str, Any], name: str) -> float:
     value = body.get(name)
     if (
@@ -112,8 +116,11 @@ def _positive(body: dict[str, Any], name: str) -> float:
         or not isinstance(value, (int, float))
         or not math.isfinite(value)
         or value <= 0
+        or value > MAX_TARGET_SECONDS
     ):
-        raise DomainError("invalid_parameter", f"{name} must be a positive number")
+        raise DomainError(
+            "invalid_parameter", f"{name} must be a positive number of at most 30 days"
+        )
     return float(value)
 
 
