@@ -141,22 +141,23 @@ class Server:
             args += ["--origin", origin]
         return json.loads(self.cli(*args).stdout)
 
-    def create_agent(self, role: str = "agent", name: str | None = None) -> dict[str, Any]:
+    def create_agent(
+        self, role: str = "agent", name: str | None = None, sites: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """An account through ``chat-server agents create`` (``--site`` per key), with a token."""
         email = f"{role}-{secrets.token_hex(4)}@example.com"
-        created = json.loads(
-            self.cli(
-                "agents",
-                "create",
-                "--email",
-                email,
-                "--name",
-                name or f"{role.title()} {email[:10]}",
-                "--role",
-                role,
-                "--password-stdin",
-                stdin=PASSWORD + "\n",
-            ).stdout
-        )
+        args = [
+            "agents",
+            "create",
+            "--email",
+            email,
+            "--name",
+            name or f"{role.title()} {email[:10]}",
+        ]
+        args += ["--role", role, "--password-stdin"]
+        for key in sites:
+            args += ["--site", key]
+        created = json.loads(self.cli(*args, stdin=PASSWORD + "\n").stdout)
         status, body = http(
             "POST", f"{self.base}/api/v1/auth/token", {"email": email, "password": PASSWORD}
         )

@@ -495,7 +495,9 @@ def test_memory_does_not_grow_with_failed_logins_of_huge_emails(own_server: Serv
 
 @pytest.mark.backends
 @pytest.mark.skipif(
-    not os.environ.get("CHAT_TEST_REDIS_URL"), reason="needs CHAT_TEST_REDIS_URL (Redis)"
+    not os.environ.get("CHAT_TEST_REDIS_URL"),
+    reason="needs CHAT_TEST_REDIS_URL (Redis); runs in make test's PostgreSQL + Redis pass, "
+    "where a skip counts as a failure",
 )
 def test_login_limits_are_shared_by_processes_through_redis(tmp_path: Path) -> None:
     env = {"CHAT_SECRET_KEY": secrets.token_urlsafe(32)}

@@ -29,7 +29,7 @@ from chat_server.realtime.backends import create_bus, create_message_limiter
 from chat_server.realtime.bus import Bus, MemoryBus
 from chat_server.realtime.presence import MemoryPresence, Presence
 from chat_server.runtime.state import Runtime
-from chat_server.security.auth import Signer
+from chat_server.security.tokens import Signer
 from chat_server.storage.database import Database
 from chat_server.storage.migrate import upgrade_to_head
 from chat_server.visitors.arrival import arrive

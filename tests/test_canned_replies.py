@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-import json
-import secrets
 from typing import Any
 
 import pytest
 from clients import Visitor
-from conftest import PASSWORD, Server, http
+from conftest import Server
 
 PATH = "/api/v1/canned-replies"
 
 
 def account(server: Server, role: str, *site_keys: str) -> dict[str, Any]:
-    email = f"{role}-{secrets.token_hex(4)}@example.com"
-    args = ["agents", "create", "--email", email, "--name", f"Deniz {role}"]
-    args += ["--role", role, "--password-stdin"]
-    for key in site_keys:
-        args += ["--site", key]
-    created = json.loads(server.cli(*args, stdin=PASSWORD + "\n").stdout)
-    status, body = http(
-        "POST", f"{server.base}/api/v1/auth/token", {"email": email, "password": PASSWORD}
-    )
-    assert status == 200, body
-    return {**created, "token": body["token"]}
+    """An account of ``site_keys`` (every site when none), with an API token."""
+    return server.create_agent(role, f"Deniz {role}", site_keys)
 
 
 class Team:

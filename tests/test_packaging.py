@@ -254,7 +254,8 @@ def emulate_build(workdir: Path) -> Path:
 @pytest.mark.backends
 @pytest.mark.skipif(
     not (os.environ.get("CHAT_TEST_DATABASE_URL") and os.environ.get("CHAT_TEST_REDIS_URL")),
-    reason="compose's server needs PostgreSQL and Redis (make test's backends pass has them)",
+    reason="compose's server needs PostgreSQL and Redis; make test's backends pass has them, "
+    "and there a skip counts as a failure",
 )
 def test_the_emulated_image_serves_as_compose_starts_it(tmp_path: Path) -> None:
     environment = emulate_build(tmp_path)

@@ -504,7 +504,8 @@ async def test_tags_are_set_listed_and_filtered_with_assignee(
 @pytest.mark.backends
 @pytest.mark.skipif(
     not (os.environ.get("CHAT_TEST_REDIS_URL") and os.environ.get("CHAT_TEST_DATABASE_URL")),
-    reason="needs CHAT_TEST_REDIS_URL and CHAT_TEST_DATABASE_URL (PostgreSQL + Redis)",
+    reason="needs CHAT_TEST_REDIS_URL and CHAT_TEST_DATABASE_URL (PostgreSQL + Redis); runs "
+    "in make test's PostgreSQL + Redis pass, where a skip counts as a failure",
 )
 async def test_two_processes_assign_every_conversation_once_and_overfill_nobody(
     tmp_path: Path,

@@ -7,7 +7,6 @@ words must be found on both.
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets
 import time
 import urllib.parse
@@ -16,7 +15,7 @@ from typing import Any
 import pytest
 from alembic import command
 from clients import Agent, Visitor
-from conftest import PASSWORD, Server, http
+from conftest import Server
 
 from chat_server.config.settings import load_settings
 from chat_server.search.folding import document, fold, query_words, snippet
@@ -26,17 +25,8 @@ pytestmark = pytest.mark.backends
 
 
 def account(server: Server, role: str, *site_keys: str) -> dict[str, Any]:
-    email = f"{role}-{secrets.token_hex(4)}@example.com"
-    args = ["agents", "create", "--email", email, "--name", f"{role} {email[:12]}"]
-    args += ["--role", role, "--password-stdin"]
-    for key in site_keys:
-        args += ["--site", key]
-    created = json.loads(server.cli(*args, stdin=PASSWORD + "\n").stdout)
-    status, body = http(
-        "POST", f"{server.base}/api/v1/auth/token", {"email": email, "password": PASSWORD}
-    )
-    assert status == 200, body
-    return {**created, "token": body["token"]}
+    """An account of ``site_keys`` (every site when none), with an API token."""
+    return server.create_agent(role, f"{role} {secrets.token_hex(4)}", site_keys)
 
 
 def search(server: Server, token: str, q: str, **params: str) -> tuple[int, Any]:

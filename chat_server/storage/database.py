@@ -53,6 +53,9 @@ T = TypeVar("T")
 MAX_BATCH = 256
 #: SQLite: how often the WAL is folded into the database file while writes go on.
 WAL_FOLD_SECONDS = 1.0
+#: An erasure retries a busy checkpoint this often, this far apart (3 s in all).
+CHECKPOINT_TRIES = 30
+CHECKPOINT_RETRY_SECONDS = 0.1
 #: PostgreSQL: batches in flight at once per process (each holds a pooled connection).
 PG_CONCURRENT_BATCHES = 3
 
@@ -311,10 +314,21 @@ class Database:
             await connection.execute(text("SELECT 1"))
 
     async def checkpoint(self) -> None:
-        """Fold the WAL into the main file so erased rows do not linger there."""
-        if self.settings.is_sqlite:
+        """Fold the WAL into the main file so erased rows do not linger there.
+
+        A reader holding an old snapshot makes the checkpoint answer "busy" and leave
+        the log as it is, erased rows included; so it is tried again for a while."""
+        if not self.settings.is_sqlite:
+            return
+        for _ in range(CHECKPOINT_TRIES):
             async with self.engine.connect() as connection:
-                await connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+                busy = (await connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))).scalar()
+            if not busy:
+                return
+            await asyncio.sleep(CHECKPOINT_RETRY_SECONDS)
+        log.warning(
+            "the SQLite WAL stayed busy; erased rows remain in it until the next checkpoint"
+        )
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -23,7 +23,7 @@ from chat_server.observe import log_setup
 from chat_server.realtime.bus import MemoryBus
 from chat_server.realtime.presence import MemoryPresence
 from chat_server.runtime.state import Runtime
-from chat_server.security.auth import Signer
+from chat_server.security.tokens import Signer
 from chat_server.storage.database import Database
 from chat_server.storage.migrate import upgrade_to_head
 from chat_server.tracking.geo import GeoDatabaseError, GeoLocator

@@ -21,7 +21,7 @@ from chat_server.realtime.hub import Connection, Hub
 from chat_server.realtime.ratelimit import TokenBucket
 from chat_server.runtime.delivery import deliver
 from chat_server.runtime.state import Runtime
-from chat_server.security.auth import origin_allowed
+from chat_server.security.origins import origin_allowed
 from chat_server.tracking.client_ip import resolve_client_ip
 from chat_server.visitors import invitations
 from chat_server.visitors.arrival import arrival_events, arrive
