@@ -14,8 +14,17 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    _outbox_and_webhooks()
+    _mail()
 
 
 def downgrade() -> None:
+    pass
+
+
+def _outbox_and_webhooks() -> None:
+    pass
+
+
+def _mail() -> None:
     pass

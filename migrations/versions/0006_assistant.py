@@ -14,8 +14,17 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    _faq()
+    _conversation_assistant()
 
 
 def downgrade() -> None:
+    pass
+
+
+def _faq() -> None:
+    pass
+
+
+def _conversation_assistant() -> None:
     pass
