@@ -2,6 +2,9 @@
 SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
+# Tests start hundreds of Python processes (servers and `chat-server` commands): let them
+# keep compiled bytecode, or each one compiles every module again (twice the start-up).
+unexport PYTHONDONTWRITEBYTECODE
 # uv from PATH, else the one pip installs next to python3 (run as a module, wherever its script went).
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PY := .venv/bin/python

@@ -101,6 +101,24 @@ QUICK = Sizes(
     stats_runs=2,
 )
 
+# One step at 1,000 msg/s for ten seconds: enough samples for a py-spy profile of the
+# message path (``--profile-step``), nothing else.
+PROFILE_STEP = Sizes(
+    idle_steps=(250,),
+    shoppers=800,
+    agents=2,
+    chat_rates=(1000,),
+    chat_seconds=10.0,
+    track_rates=(1000,),
+    track_seconds=10.0,
+    drain_seconds=3.0,
+    throughput_seconds=2.0,
+    scaled_shoppers=100,
+    storm=300,
+    waits=20_000,
+    stats_runs=2,
+)
+
 
 def log(message: str) -> None:
     stamp = time.strftime("%H:%M:%S")
@@ -1125,6 +1143,9 @@ def main(argv: list[str] | None = None) -> int:
         "--budget", type=float, help="seconds for the whole run (default 550; quick 200)"
     )
     parser.add_argument("--profile", type=Path, help="record py-spy stacks of the server into DIR")
+    parser.add_argument(
+        "--profile-step", action="store_true", help="one 10 s step at 1,000/s (with --profile)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the servers' data and logs")
     parser.add_argument(
         "--no-report", action="store_true", help="do not rewrite docs/benchmarks.md"
@@ -1135,7 +1156,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = scenarios - set(SCENARIOS)
     if unknown:
         parser.error(f"unknown scenarios: {sorted(unknown)}")
-    sizes = QUICK if args.quick else FULL
+    sizes = PROFILE_STEP if args.profile_step else QUICK if args.quick else FULL
     started = time.monotonic()
     command = "python -m bench.run " + " ".join(argv if argv is not None else sys.argv[1:])
     results: dict[str, Any] = {

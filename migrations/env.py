@@ -8,6 +8,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
+import chat_server.model.assistant_tables  # registers the FAQ and unanswered questions
+import chat_server.model.attachment_tables  # registers the uploads
+import chat_server.model.outbox_tables  # registers the outbox and the webhooks
 import chat_server.model.tables  # noqa: F401  (registers the tables)
 
 target_metadata = SQLModel.metadata

@@ -115,10 +115,14 @@ class Server:
             self.port, self.env, self.data_dir, *extra, log_path=self.log_path
         )
         try:
-            servers.wait_healthy(self.process, self.base, timeout=30, probe_timeout=15)
+            servers.wait_healthy(self.process, self.base, timeout=60, probe_timeout=15)
         except servers.ServerExited:
             raise AssertionError(f"server exited: {self.log_path.read_text()[-2000:]}") from None
         except servers.StartTimedOut:
+            # No fixture teardown runs for a server that never started: stop it here, or
+            # it keeps running (and loading the machine) until the test session ends.
+            servers.stop(self.process, grace=5)
+            self.process = None
             raise AssertionError(
                 f"server did not start: {self.log_path.read_text()[-2000:]}"
             ) from None

@@ -27,8 +27,7 @@ import pytest
 import websockets
 from clients import PAGE, Agent, Client, Visitor
 from conftest import Server, make_server
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 T = TypeVar("T")
 

@@ -37,7 +37,7 @@ def routes() -> set[tuple[str, str]]:
     for route in api.routes:
         assert isinstance(route, Route)
         for method in route.methods or ():
-            if method != "HEAD":
+            if method not in ("HEAD", "OPTIONS"):  # CORS preflights are no operations
                 found.add((method, "/api/v1" + route.path))
     return found
 
@@ -63,6 +63,10 @@ def test_the_contract_shapes_have_the_contract_fields() -> None:
     }  # fmt: skip
     assert set(schemas["Message"]["required"]) == {
         "id", "conversation_id", "seq", "client_id", "author", "text", "internal", "created_at",
+        "attachments",
+    }  # fmt: skip
+    assert set(schemas["Attachment"]["required"]) == {
+        "id", "name", "content_type", "size", "url", "thumbnail_url",
     }  # fmt: skip
     assert set(schemas["Visitor"]["required"]) >= {
         "id", "site_id", "online", "first_seen_at", "last_seen_at", "visits", "ip", "geo",

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chat_server.attachments import erase as attachments, store as attachment_files
 from chat_server.model.tables import (
     AuditLog,
     Conversation,
@@ -45,8 +46,9 @@ async def purge_expired(rt: Runtime, now: datetime | None = None) -> int:
     for site in sites:
         assert site.retention_days is not None
         cutoff = now - timedelta(days=site.retention_days)
+        files: list[str] = []
         async with rt.db.writing() as session:
-            counts = await _purge_site(session, site, cutoff)
+            counts = await _purge_site(session, site, cutoff, files)
             deleted = sum(counts.values())
             if deleted:
                 session.add(
@@ -57,13 +59,18 @@ async def purge_expired(rt: Runtime, now: datetime | None = None) -> int:
                         detail={"cutoff": cutoff.isoformat(), **counts},
                     )
                 )
+        attachment_files.delete_files(rt.settings, files)
         total += deleted
     if total:
         await rt.db.checkpoint()
     return total
 
 
-async def _purge_site(session: AsyncSession, site: Site, cutoff: datetime) -> dict[str, int]:
+async def _purge_site(
+    session: AsyncSession, site: Site, cutoff: datetime, files: list[str]
+) -> dict[str, int]:
+    """Delete the site's expired rows; the ids of the uploads deleted go into ``files``
+    (their bytes are removed once this transaction has committed)."""
     old_conversations = select(Conversation.id).where(
         Conversation.site_id == site.id,
         Conversation.status == ConversationStatus.resolved.value,
@@ -97,6 +104,7 @@ async def _purge_site(session: AsyncSession, site: Site, cutoff: datetime) -> di
         execution_options={"synchronize_session": False},
     )
     await search_index.forget(session, old_conversations)
+    files.extend(await attachments.forget_conversations(session, old_conversations))
     counts: dict[str, int] = {}
     for name, statement in (
         ("messages", delete(Message).where(Message.conversation_id.in_(old_conversations))),

@@ -7,6 +7,7 @@ running process within that time, well inside the 5 seconds the contract allows.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from typing import Any
@@ -22,6 +23,8 @@ from chat_server.runtime.state import Runtime
 
 CACHE_SECONDS = 2.0
 _by_key: dict[str, tuple[float, Site | None]] = {}
+_loading: dict[str, asyncio.Future[Site | None]] = {}
+_generation = [0]  # bumped when this process changes a site: reads begun before are not kept
 
 
 def new_site_key() -> str:
@@ -40,6 +43,8 @@ def public_site_view(site: Site) -> dict[str, Any]:
         "color": site.color,
         "greeting": site.greeting,
         "locale": site.locale,
+        # The widget keeps its composer while no one is online when the assistant answers.
+        "assistant": site.assistant,
     }
 
 
@@ -60,16 +65,35 @@ async def create_site(rt: Runtime, name: str, origins: list[str], **extra: Any) 
 
 
 async def site_by_key(rt: Runtime, key: str | None) -> Site | None:
+    """The site with public key ``key``, read at most once per :data:`CACHE_SECONDS` per
+    process. Callers that arrive while a read is under way wait for that read instead of
+    starting their own: under load a read can take longer than the messages between two
+    reads, and every message of a busy shop asks (the assistant's gate)."""
     if not key:
         return None
     cached = _by_key.get(key)
     if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
         return cached[1]
+    loading = _loading.get(key)
+    if loading is None:
+        loading = asyncio.ensure_future(_load_site(rt, key, _generation[0]))
+        _loading[key] = loading
+        loading.add_done_callback(lambda done: _forget_load(key, done))
+    return await asyncio.shield(loading)
+
+
+def _forget_load(key: str, done: asyncio.Future[Site | None]) -> None:
+    if _loading.get(key) is done:
+        del _loading[key]
+
+
+async def _load_site(rt: Runtime, key: str, generation: int) -> Site | None:
     async with rt.db.reading() as session:
         site = (await session.execute(select(Site).where(Site.key == key))).scalar_one_or_none()
-    if len(_by_key) > 10_000:  # keys that never existed must not pile up
-        _by_key.clear()
-    _by_key[key] = (time.monotonic(), site)
+    if generation == _generation[0]:  # not read before a change this process made
+        if len(_by_key) > 10_000:  # keys that never existed must not pile up
+            _by_key.clear()
+        _by_key[key] = (time.monotonic(), site)
     return site
 
 
@@ -88,7 +112,9 @@ async def find_site(rt: Runtime, key_or_id: str) -> Site | None:
 
 
 def forget_cached_sites() -> None:
+    _generation[0] += 1
     _by_key.clear()
+    _loading.clear()
 
 
 async def list_sites(rt: Runtime, scope: Scope) -> list[Site]:

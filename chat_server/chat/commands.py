@@ -9,7 +9,7 @@ Statuses change only through :mod:`chat_server.chat.transitions`.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -28,7 +28,12 @@ from chat_server.chat.posting import (
 )
 from chat_server.chat.transitions import apply_transition
 from chat_server.model.errors import Conflict, NotFound
-from chat_server.model.events import ConversationChanged, DomainEvent
+from chat_server.model.events import (
+    ConversationChanged,
+    ConversationResolved,
+    DomainEvent,
+    RatingRecorded,
+)
 from chat_server.model.tables import Agent, AuthorKind, Conversation, Visitor, utcnow
 from chat_server.observe import metrics
 from chat_server.runtime.state import Runtime
@@ -64,14 +69,27 @@ async def _post(
     return result
 
 
-async def post_visitor_message(rt: Runtime, visitor_id: str, client_id: str, text: str) -> Posted:
-    """Store a visitor's message in its open conversation, starting one if needed."""
+async def post_visitor_message(
+    rt: Runtime,
+    visitor_id: str,
+    client_id: str,
+    text: str,
+    assistant: bool = False,
+    attachments: Sequence[str] = (),
+    locale: str | None = None,
+) -> Posted:
+    """Store a visitor's message in its open conversation, starting one if needed
+    (``assistant``: the site's assistant answers now, see ``chat_server.assistant``;
+    ``attachments``: upload ids the message carries; ``locale``: the widget's language,
+    kept on a conversation this message starts)."""
     author = Author(AuthorKind.visitor, visitor_id, None, f"visitor:{visitor_id}")
     return await _post(
         rt,
         author,
         client_id,
-        lambda connection: store_visitor_message(connection, author, client_id, text),
+        lambda connection: store_visitor_message(
+            connection, author, client_id, text, assistant, attachments, locale
+        ),
     )
 
 
@@ -82,6 +100,7 @@ async def post_agent_message(
     client_id: str,
     text: str,
     internal: bool,
+    attachments: Sequence[str] = (),
 ) -> Posted:
     author = Author(AuthorKind.agent, agent.id, agent.name, f"agent:{agent.id}")
     return await _post(
@@ -89,7 +108,7 @@ async def post_agent_message(
         author,
         client_id,
         lambda connection: store_agent_message(
-            connection, author, conversation_id, client_id, text, internal
+            connection, author, conversation_id, client_id, text, internal, attachments
         ),
     )
 
@@ -170,23 +189,42 @@ async def resolve(rt: Runtime, conversation_id: str, by_agent: Agent | None) -> 
         if conversation.assignee_id is None and by_agent is not None:
             conversation.assignee_id = by_agent.id
         visitor = await session.get(Visitor, conversation.visitor_id)
-    return Changed(conversation, [ConversationChanged(conversation, visitor, True)])
+        events: list[DomainEvent] = [
+            ConversationChanged(conversation, visitor, True),
+            ConversationResolved(conversation, visitor),
+        ]
+        await rt.db.record_events(session, events)
+    return Changed(conversation, events)
 
 
-async def rate(rt: Runtime, visitor_id: str, score: int, comment: str | None) -> Changed:
-    """Rate the visitor's latest conversation (usually just resolved)."""
+async def rate(
+    rt: Runtime,
+    visitor_id: str,
+    score: int,
+    comment: str | None,
+    conversation_id: str | None = None,
+) -> Changed:
+    """Rate one of the visitor's conversations: ``conversation_id`` (``not_found`` unless
+    it is the visitor's own), else its latest (usually just resolved)."""
     async with rt.db.writing() as session:
+        query = select(Conversation).where(Conversation.visitor_id == visitor_id)
+        if conversation_id is not None:
+            query = query.where(Conversation.id == conversation_id)
         conversation = (
-            await session.execute(
-                select(Conversation)
-                .where(Conversation.visitor_id == visitor_id)
-                .order_by(Conversation.created_at.desc())
-                .limit(1)
-            )
+            await session.execute(query.order_by(Conversation.created_at.desc()).limit(1))
         ).scalar_one_or_none()
+        if conversation is None and conversation_id is not None:
+            raise NotFound("not_found", "no such conversation")
         if conversation is None:
             raise NotFound("conversation_not_found", "there is no conversation to rate")
         conversation.rating = score
         conversation.rating_comment = (comment or "").strip() or None
         visitor = await session.get(Visitor, visitor_id)
-    return Changed(conversation, [ConversationChanged(conversation, visitor, False)])
+        events: list[DomainEvent] = [
+            ConversationChanged(conversation, visitor, False),
+            RatingRecorded(
+                conversation.id, conversation.site_id, score, conversation.rating_comment, utcnow()
+            ),
+        ]
+        await rt.db.record_events(session, events)
+    return Changed(conversation, events)

@@ -9,12 +9,14 @@ and inserts the message. It returns a :class:`Posted` whose events announce it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row
 
+from chat_server.attachments import claims
 from chat_server.chat import statements
 from chat_server.chat.transitions import OPEN, RESOLVED, next_status
 from chat_server.model.errors import NotFound
@@ -91,6 +93,11 @@ def _new_conversation(
         "wait_kind": None,
         "rating": None,
         "rating_comment": None,
+        "handled_by_bot": False,
+        "handed_over_at": None,
+        "bot_answers": 0,
+        "bot_helpful": None,
+        "bot_feedback_seq": None,
     }
 
 
@@ -131,13 +138,28 @@ def _save(
     conversation: dict[str, Any],
     before: dict[str, Any],
     message: dict[str, Any],
+    files: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Write the conversation's changed columns, then its new message."""
+    """Write the conversation's changed columns, then its new message (and tie the
+    ``files`` it carries to it)."""
     changed = {key: value for key, value in conversation.items() if before[key] != value}
     connection.execute(statements.UPDATE_CONVERSATION, {"b_id": conversation["id"], **changed})
+    if files:
+        message["attachments"] = files
     connection.execute(statements.INSERT_MESSAGE, message)
+    if files:
+        claims.attach(connection, files, message, conversation["site_id"])
     # Searchable once committed: one more INSERT in the same transaction.
     index_message(connection, message)
+
+
+def _claim(
+    connection: Connection, author: Author, attachments: Sequence[str]
+) -> list[dict[str, Any]] | None:
+    """The files a message will carry, checked before anything is written."""
+    if not attachments:
+        return None
+    return claims.claim(connection, attachments, author.kind.value, author.id or "")
 
 
 def _posted(
@@ -162,15 +184,27 @@ def _conversation_of(row: Row[Any]) -> dict[str, Any]:
 
 
 def store_visitor_message(
-    connection: Connection, author: Author, client_id: str, text: str
+    connection: Connection,
+    author: Author,
+    client_id: str,
+    text: str,
+    assistant: bool = False,
+    attachments: Sequence[str] = (),
+    locale: str | None = None,
 ) -> Posted:
-    """A visitor's message in its open conversation, which starts if there is none."""
+    """A visitor's message in its open conversation, which starts if there is none
+    (in ``locale``, the widget's language, which its e-mails use).
+
+    ``assistant``: the site's assistant answers now (its mode applies). While it
+    handles the conversation the message opens no wait (CONTRACT section 14).
+    """
     keys = {"visitor_id": author.id, "sender_key": author.sender_key, "client_id": client_id}
     row = connection.execute(statements.LOCK_OPEN_CONVERSATION_AND_VISITOR, keys).first()
     now = utcnow()
     if row is not None:
         if row.sent_id is not None:
             return find_sent(connection, author.sender_key, client_id) or _gone()
+        files = _claim(connection, author, attachments)
         before = _conversation_of(row)
         visitor = Visitor.model_construct(
             id=row.visitor_id, site_id=row.site_id, name=row.visitor_name, email=row.visitor_email
@@ -179,20 +213,50 @@ def store_visitor_message(
         found = find_sent(connection, author.sender_key, client_id)
         if found:
             return found
+        files = _claim(connection, author, attachments)
         visitor_row = connection.execute(statements.LOCK_VISITOR, {"visitor_id": author.id}).first()
         if visitor_row is None:
             raise NotFound("visitor_not_found", "this visitor no longer exists")
         visitor = Visitor.model_construct(**visitor_row._mapping)
         before = _insert_conversation(
-            connection, _new_conversation(visitor.site_id, visitor.id, now, None)
+            connection,
+            _new_conversation(visitor.site_id, visitor.id, now, None) | {"locale": locale},
         )
     author = replace(author, name=visitor.name)
     conversation = dict(before)
     message = _next_message(conversation, author, client_id, text, False, now)
-    policy = load_policy(connection, conversation["site_id"])
-    opened = open_wait(connection, conversation, now, policy)
-    _save(connection, conversation, before, message)
+    opened = False
+    if not assistant_handles(conversation, assistant, now):
+        policy = load_policy(connection, conversation["site_id"])
+        opened = open_wait(connection, conversation, now, policy)
+    _save(connection, conversation, before, message, files)
     return _posted(conversation, message, visitor, created=row is None, wait_changed=opened)
+
+
+def assistant_handles(conversation: dict[str, Any], assistant: bool, now: datetime) -> bool:
+    """Whether the assistant handles the conversation at this visitor message.
+
+    It takes one nobody has touched yet (no agent, no wait, never handed over) and
+    keeps it until it hands over; when its mode stops applying (an agent came online
+    in ``offline`` mode) the conversation passes to the people at this message.
+    """
+    if conversation.get("handled_by_bot"):
+        if assistant:
+            return True
+        conversation["handled_by_bot"] = False
+        conversation["handed_over_at"] = now
+        conversation["bot_feedback_seq"] = None
+        return False
+    untouched = (
+        conversation.get("handed_over_at") is None
+        and conversation["assignee_id"] is None
+        and conversation["waiting_since"] is None
+        and conversation["first_response_at"] is None
+    )
+    if assistant and untouched:
+        conversation["handled_by_bot"] = True
+        return True
+    return False
 
 
 def _gone() -> Posted:
@@ -206,6 +270,7 @@ def store_agent_message(
     client_id: str,
     text: str,
     internal: bool,
+    attachments: Sequence[str] = (),
 ) -> Posted:
     """An agent's reply or internal note; a reply answers the open wait and reopens a
     resolved conversation."""
@@ -222,6 +287,7 @@ def store_agent_message(
         if found:
             return found
         raise NotFound("conversation_not_found", "no such conversation")
+    files = _claim(connection, author, attachments)
     now = utcnow()
     before = _conversation_of(row)
     conversation = dict(before)
@@ -236,7 +302,7 @@ def store_agent_message(
             conversation["first_response_at"] = now
         if conversation["assignee_id"] is None:
             conversation["assignee_id"] = author.id
-    _save(connection, conversation, before, message)
+    _save(connection, conversation, before, message, files)
     # The agents' conversation view names the visitor: load it only when one is sent.
     visitor = None
     if answered:

@@ -11,13 +11,20 @@ import ipaddress
 import os
 import secrets
 import stat
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+
+from chat_server.config.mail_settings import MailSettingError, MailSettings, load_mail_settings
+from chat_server.config.outbox_settings import (
+    OutboxSettingError,
+    OutboxSettings,
+    load_outbox_settings,
+)
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -50,6 +57,7 @@ class Settings:
     visit_timeout_seconds: float = 30 * 60
     jobs_interval_seconds: float = 0.25
     send_queue_size: int = 512
+    sse_ping_seconds: float = 15.0  # CHAT_SSE_PING_SECONDS: comment lines keeping proxies open
     routing_sweep_seconds: float = 2.0  # a routing pass at least this often, besides triggers
     requeue_grace_seconds: float = 60.0  # an offline assignee keeps waiting chats this long
     scope_refresh_seconds: float = 2.0  # how often an agent socket re-reads its agent's sites
@@ -58,6 +66,13 @@ class Settings:
     metrics_token: str | None = None  # CHAT_METRICS_TOKEN; when set /metrics wants it as Bearer
     session_check_seconds: float = 2.0  # how often open agent sockets re-check their session
     auth_frame_seconds: float = 5.0  # an agent socket without cookie must send auth this soon
+    mail: MailSettings = field(
+        default_factory=MailSettings
+    )  # CHAT_SMTP_URL, CHAT_INBOUND_SMTP...: see mail_settings
+    outbox: OutboxSettings = field(default_factory=OutboxSettings)  # CHAT_OUTBOX_*, CHAT_WEBHOOK_*
+    uploads: str = "files"  # CHAT_UPLOADS: "files" (under data_dir/uploads) or "database"
+    upload_max_bytes: int = 10 * 1024 * 1024  # CHAT_UPLOAD_MAX_BYTES (at most 64 MiB)
+    uploads_per_hour: int = 20  # CHAT_UPLOADS_PER_HOUR: files one visitor may upload an hour
 
     @property
     def is_sqlite(self) -> bool:
@@ -211,6 +226,28 @@ def _secret_key(value: str | None, data_dir: Path) -> str:
         ) from None
 
 
+def _uploads(value: str | None) -> str:
+    if value in (None, "", "files", "database"):
+        return value or "files"
+    raise SettingsError("CHAT_UPLOADS", f'{value!r}: use "files" or "database"')
+
+
+def _mail_settings(env: Mapping[str, str], number: Callable[[str, float], float]) -> MailSettings:
+    try:
+        return load_mail_settings(env, number)
+    except MailSettingError as exc:
+        raise SettingsError(exc.variable, exc.problem) from None
+
+
+def _outbox_settings(
+    env: Mapping[str, str], number: Callable[[str, float], float]
+) -> OutboxSettings:
+    try:
+        return load_outbox_settings(env, number)
+    except OutboxSettingError as exc:
+        raise SettingsError(exc.variable, exc.problem) from None
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     data_dir = Path(env.get("CHAT_DATA_DIR") or "./var").resolve()
@@ -246,6 +283,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         visit_timeout_seconds=number("CHAT_VISIT_TIMEOUT_SECONDS", 30 * 60),
         jobs_interval_seconds=number("CHAT_JOBS_INTERVAL_SECONDS", 0.25),
         send_queue_size=int(number("CHAT_SEND_QUEUE_SIZE", 512)),
+        sse_ping_seconds=number("CHAT_SSE_PING_SECONDS", 15.0),
         routing_sweep_seconds=number("CHAT_ROUTING_SWEEP_SECONDS", 2.0),
         requeue_grace_seconds=number("CHAT_REQUEUE_GRACE_SECONDS", 60.0),
         scope_refresh_seconds=number("CHAT_SCOPE_REFRESH_SECONDS", 2.0),
@@ -254,4 +292,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         metrics_token=env.get("CHAT_METRICS_TOKEN") or None,
         session_check_seconds=number("CHAT_SESSION_CHECK_SECONDS", 2.0),
         auth_frame_seconds=number("CHAT_AUTH_FRAME_SECONDS", 5.0),
+        mail=_mail_settings(env, number),
+        outbox=_outbox_settings(env, number),
+        uploads=_uploads(env.get("CHAT_UPLOADS")),
+        upload_max_bytes=int(min(number("CHAT_UPLOAD_MAX_BYTES", 10 * 1024 * 1024), 64 << 20)),
+        uploads_per_hour=int(number("CHAT_UPLOADS_PER_HOUR", 20)),
     )

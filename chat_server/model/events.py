@@ -124,6 +124,51 @@ class QueueUpdated:
     estimated_wait_seconds: float | None
 
 
+@dataclass(frozen=True, slots=True)
+class MessagesSeen:
+    """One side of a conversation saw its messages up to ``seq`` (a read receipt);
+    the other side hears of it."""
+
+    conversation_id: str
+    visitor_id: str
+    site_id: str
+    seq: int
+    by: Literal["visitor", "agent"]
+    #: The agent who saw them (None when the visitor did).
+    agent_id: str | None = None
+    agent_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationResolved:
+    """A conversation was resolved (beside the ``ConversationChanged`` sockets hear of);
+    no socket hears of this one: webhooks and e-mail react to it."""
+
+    conversation: Conversation
+    visitor: Visitor | None
+
+
+@dataclass(frozen=True, slots=True)
+class RatingRecorded:
+    """A visitor rated a conversation (webhooks react to it; sockets hear the
+    ``ConversationChanged`` beside it)."""
+
+    conversation_id: str
+    site_id: str
+    score: int
+    comment: str | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class VisitorIdentified:
+    """A visitor gave its name or e-mail address; ``journey`` is the visitor as
+    committed (webhooks react to it; agents hear the ``VisitorMoved`` beside it)."""
+
+    journey: Journey
+    at: datetime
+
+
 DomainEvent = (
     MessagePosted
     | ConversationChanged
@@ -134,4 +179,8 @@ DomainEvent = (
     | AgentsOnlineChanged
     | AgentUpdated
     | QueueUpdated
+    | MessagesSeen
+    | ConversationResolved
+    | RatingRecorded
+    | VisitorIdentified
 )

@@ -266,6 +266,21 @@ class Conversation(SQLModel, table=True):
     wait_kind: str | None = None
     rating: int | None = None
     rating_comment: str | None = None
+    # "tr" or "en": the widget's language when it opened (hello), else the site's.
+    locale: str | None = None
+    # Read receipts: the highest seq each side reported seen (message.seen); never goes back.
+    visitor_seen_seq: int = 0
+    agent_seen_seq: int = 0
+    # The assistant (issue 14): while it handles a conversation its visitor's messages
+    # open no wait; handing over opens one and routes the conversation like a new one.
+    handled_by_bot: bool = False
+    handed_over_at: datetime | None = time_column(nullable=True)
+    # How many questions the assistant answered from the FAQ (confidently).
+    bot_answers: int = 0
+    # The visitor's "Did this help?": True, False, or None when not asked or not told.
+    bot_helpful: bool | None = None
+    # The seq of the answer that asks "Did this help?" and awaits the reply (None: none).
+    bot_feedback_seq: int | None = None
 
 
 class Message(SQLModel, table=True):
@@ -286,6 +301,9 @@ class Message(SQLModel, table=True):
     text: str
     internal: bool = False
     created_at: datetime = time_column()
+    # The attached files' metadata ({"id", "name", "content_type", "size", "thumbnail"}),
+    # copied in when sent so that showing a message never costs a query; null: none.
+    attachments: list[dict[str, Any]] | None = json_column()
 
 
 class ConversationTag(SQLModel, table=True):
@@ -330,3 +348,11 @@ class AuditLog(SQLModel, table=True):
     action: str
     subject: str | None = None
     detail: dict[str, Any] | None = json_column()
+
+
+# Tables kept in their own modules, registered with the metadata wherever this one is
+# imported (the application, the migrations).
+import chat_server.model.assistant_tables  # noqa: E402
+import chat_server.model.attachment_tables  # noqa: E402
+import chat_server.model.mail_tables  # noqa: E402
+import chat_server.model.outbox_tables  # noqa: E402, F401

@@ -20,9 +20,9 @@ import collections
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
-from typing import Any
+from typing import Any, Protocol
 
-from starlette.websockets import WebSocket, WebSocketState
+from starlette.websockets import WebSocketState
 
 from chat_server.observe import metrics
 from chat_server.realtime.bus import Bus
@@ -34,6 +34,18 @@ log = logging.getLogger(__name__)
 GapLoader = Callable[[str, int], Awaitable[list[tuple[int, str]]]]
 
 SLOW_CONSUMER = 1013  # "try again later": the client reconnects and resumes
+
+
+class FrameSink(Protocol):
+    """Where a connection writes its frames: a WebSocket, or an SSE stream
+    (``web.endpoints.sse_stream``) that looks like one to this module."""
+
+    @property
+    def application_state(self) -> WebSocketState: ...
+
+    async def send_text(self, data: str) -> None: ...
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None: ...
 
 
 async def _finish(coro: Coroutine[Any, Any, Any], yielded: Any) -> None:
@@ -80,7 +92,7 @@ class Connection:
 
     def __init__(
         self,
-        websocket: WebSocket,
+        websocket: FrameSink,
         kind: str,
         queue_size: int,
         load_gap: GapLoader,

@@ -36,6 +36,10 @@ class Runtime:
     message_limiter: AsyncLimiter = field(
         default_factory=lambda: LocalLimiter(rate=5.0, burst=10.0)
     )
+    #: A visitor's uploads (20 an hour); app.py shares it through Redis when there is one.
+    upload_limiter: AsyncLimiter = field(
+        default_factory=lambda: LocalLimiter(rate=20 / 3600, burst=20.0)
+    )
     #: Failed-login limits; app.py gives it the shared Redis counter when there is one.
     login_guard: LoginGuard = field(
         default_factory=lambda: LoginGuard(LocalFailureCounter(), "login-limits")

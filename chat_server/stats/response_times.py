@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chat_server.model.tables import Agent, Conversation, Wait, WaitKind, WaitStatus, utcnow
 from chat_server.sla.policy import Policy, load_policy
+from chat_server.stats.assistant import assistant_figures
 from chat_server.stats.business import business_figures
 from chat_server.stats.figures import KINDS, Figures
 from chat_server.stats.period import Period, SiteSet, on_sites
@@ -74,7 +75,10 @@ async def response_times(
     )
     async with db.reading() as session:
         names = await agent_names(session, (agent for _, agent in by_agent))
-    return stats_view(period, policy, by_kind, by_agent, names, created, missed, business_view)
+        assistant = await assistant_figures(session, period, sites, now)
+    view = stats_view(period, policy, by_kind, by_agent, names, created, missed, business_view)
+    view["assistant"] = assistant
+    return view
 
 
 async def conversation_counts(

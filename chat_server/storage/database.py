@@ -26,14 +26,13 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, event, text
-from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy import Connection, Engine, create_engine as create_sync_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -58,6 +57,12 @@ CHECKPOINT_TRIES = 30
 CHECKPOINT_RETRY_SECONDS = 0.1
 #: PostgreSQL: batches in flight at once per process (each holds a pooled connection).
 PG_CONCURRENT_BATCHES = 3
+
+
+#: Called inside the transaction of every committed change with the domain events it
+#: returns, so what those events cause (an outbox item) commits with the change. Storage
+#: knows no domain: the application hands this in at start-up (``Database.react``).
+ChangeHook = Callable[[Connection, Sequence[Any]], None]
 
 
 @dataclass
@@ -139,8 +144,11 @@ def create_sqlite_sync_engine(settings: Settings) -> Engine:
     return engine
 
 
-def _run_batch(connection: Connection, batch: list[_Write]) -> list[tuple[bool, Any]]:
-    """Run each write on ``connection`` (inside the caller's transaction).
+def _run_batch(
+    connection: Connection, batch: list[_Write], react: ChangeHook | None = None
+) -> list[tuple[bool, Any]]:
+    """Run each write on ``connection`` (inside the caller's transaction), then ``react``
+    to the events its result carries.
 
     A :class:`DomainError` fails only its own write: the functions raise those
     before they change anything. Any other error propagates, and the caller
@@ -149,9 +157,14 @@ def _run_batch(connection: Connection, batch: list[_Write]) -> list[tuple[bool, 
     outcomes: list[tuple[bool, Any]] = []
     for write in batch:
         try:
-            outcomes.append((True, write.fn(connection)))
+            result = write.fn(connection)
         except DomainError as exc:
             outcomes.append((False, exc))
+            continue
+        events = getattr(result, "events", None)
+        if react is not None and events:
+            react(connection, events)
+        outcomes.append((True, result))
     return outcomes
 
 
@@ -168,6 +181,8 @@ class Database:
         self._checkpointer: ThreadPoolExecutor | None = None
         self._folding = False
         self._folded_at = 0.0
+        #: What every committed change's events cause, written in its transaction.
+        self.react: ChangeHook | None = None
         if settings.is_sqlite:
             self._sync_engine = create_sqlite_sync_engine(settings)
             self._checkpointer = ThreadPoolExecutor(1, thread_name_prefix="db-checkpoint")
@@ -239,12 +254,12 @@ class Database:
             async with self._write_lock:
                 return self._sqlite_batch(batch)
         async with self.engine.begin() as connection:
-            return await connection.run_sync(_run_batch, batch)
+            return await connection.run_sync(_run_batch, batch, self.react)
 
     def _sqlite_batch(self, batch: list[_Write]) -> list[tuple[bool, Any]]:
         connection = self._loop_connection()
         with connection.begin():
-            outcomes = _run_batch(connection, batch)
+            outcomes = _run_batch(connection, batch, self.react)
         self._fold_wal_soon()
         return outcomes
 
@@ -303,6 +318,15 @@ class Database:
             return
         async with self._write_lock, self._sessions() as session, session.begin():
             yield session
+
+    async def record_events(self, session: AsyncSession, events: Sequence[Any]) -> None:
+        """Let :attr:`react` write what ``events`` cause in ``session``'s transaction
+        (the ORM sessions' counterpart of what :meth:`write` does for its functions)."""
+        react = self.react
+        if react is None or not events:
+            return
+        await session.flush()
+        await session.run_sync(lambda sync_session: react(sync_session.connection(), events))
 
     @property
     def is_embedded(self) -> bool:

@@ -18,8 +18,11 @@ from starlette.websockets import WebSocket
 from chat_server.config.assets import asset_dir
 from chat_server.config.settings import Settings
 from chat_server.delivery.publisher import BusPublisher
+from chat_server.mail.service import MailService
 from chat_server.model.errors import DomainError
 from chat_server.observe import garbage, metrics
+from chat_server.outbox import availability, handlers, reactions
+from chat_server.outbox.dispatcher import Dispatcher
 from chat_server.realtime.backends import create_bus, create_message_limiter, create_presence
 from chat_server.realtime.hub import Hub
 from chat_server.realtime.redis.login_failures import shared_failure_counter
@@ -29,11 +32,17 @@ from chat_server.security.tokens import Signer
 from chat_server.storage.database import Database
 from chat_server.tracking.geo import GeoLocator
 from chat_server.web import scheduler as jobs
-from chat_server.web.endpoints import admin_pages, api, console, demo
+from chat_server.web.endpoints import admin_pages, api, console, demo, widget_config
 from chat_server.web.endpoints.agent_ws import agent_endpoint
 from chat_server.web.endpoints.http_errors import domain_error_handler, error_response
+from chat_server.web.endpoints.sse_stream import visitor_stream
 from chat_server.web.endpoints.widget_ws import visitor_endpoint
 from chat_server.web.middleware import EdgeMiddleware, EdgePolicy
+from chat_server.webhooks import (
+    catalog as webhook_catalog,
+    reactor as webhook_reactor,
+    sender as webhook_sender,
+)
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +90,24 @@ def metrics_token_matches(request: Request, token: str) -> bool:
 async def widget_js(request: Request) -> Response:
     return FileResponse(
         asset_dir("widget") / "widget.js",
+        media_type="application/javascript; charset=utf-8",
+        headers={"cache-control": "public, max-age=300", "access-control-allow-origin": "*"},
+    )
+
+
+# The parts widget.js loads lazily from its own server (docs/frontend.md, "How the widget's
+# code is split"): the panel when the shopper reaches for the launcher, attachments when the
+# panel opens, the Server-Sent Events fallback only when WebSockets fail.
+WIDGET_PARTS = frozenset({"panel", "panel-look", "attachments", "sse"})
+
+
+async def widget_part_js(request: Request) -> Response:
+    """One of the widget's lazily loaded scripts, named in WIDGET_PARTS."""
+    part = request.path_params["part"]
+    if part not in WIDGET_PARTS:
+        raise HTTPException(status_code=404)
+    return FileResponse(
+        asset_dir("widget") / f"{part}.js",
         media_type="application/javascript; charset=utf-8",
         headers={"cache-control": "public, max-age=300", "access-control-allow-origin": "*"},
     )
@@ -138,6 +165,18 @@ class ChatApp(Starlette):
         return EdgeMiddleware(super().build_middleware_stack(), self.edge)
 
 
+async def start_outbox(rt: Runtime) -> Dispatcher:
+    """Hand the reactors to the database (they write outbox items inside every committed
+    change), register the webhook reactor and sender, and start sending."""
+    rt.db.react = reactions.react
+    reactions.register(webhook_reactor.enqueue_deliveries)
+    handlers.register(webhook_catalog.KIND, webhook_sender.deliver)
+    await availability.refresh(rt)
+    dispatcher = Dispatcher(rt)
+    dispatcher.start()
+    return dispatcher
+
+
 def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -152,6 +191,9 @@ def create_app(settings: Settings) -> Starlette:
             signer=Signer(settings.secret_key),
             geo=open_geolocator(settings),
             message_limiter=create_message_limiter(bus),
+            upload_limiter=create_message_limiter(
+                bus, settings.uploads_per_hour / 3600, settings.uploads_per_hour
+            ),
             login_guard=LoginGuard(
                 shared_failure_counter(bus, LocalFailureCounter()), settings.secret_key
             ),
@@ -162,10 +204,15 @@ def create_app(settings: Settings) -> Starlette:
         await bus.start(hub.deliver, hub.resync_all)
         runner = jobs.JobRunner(runtime)
         runner.start()
+        outbox = await start_outbox(runtime)
+        mail = MailService(runtime)
+        await mail.start()
         garbage.take_over_full_collections()
         try:
             yield
         finally:
+            await mail.stop()
+            await outbox.stop()
             await runner.stop()
             await runtime.presence.close()
             await bus.stop()
@@ -177,9 +224,12 @@ def create_app(settings: Settings) -> Starlette:
         Route("/healthz", healthz),
         Route("/metrics", metrics_endpoint),
         Route("/widget.js", widget_js),
+        *widget_config.preflight_routes,
+        Route("/widget/{part}.js", widget_part_js),
         Route("/favicon.ico", favicon),
         WebSocketRoute("/ws/visitor", visitor_endpoint),
         WebSocketRoute("/ws/agent", agent_endpoint),
+        Route("/sse/visitor", visitor_stream, methods=["GET"]),
         Mount("/api/v1", routes=api.routes),
         Route("/console", console_root),
         Route("/console/admin", admin_pages.admin_page, methods=["GET"]),

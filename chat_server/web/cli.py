@@ -15,6 +15,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from chat_server.admin import accounts, agents, site_fields, sites
+from chat_server.assistant.demo_faq import seed_demo_faq
 from chat_server.config.settings import Settings, SettingsError, load_settings
 from chat_server.model.errors import DomainError
 from chat_server.model.scope import Scope
@@ -282,6 +283,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
             if await accounts.agent_by_email(rt, email) is None:
                 await accounts.create_agent(rt, email, name, role, DEMO_PASSWORD)
                 created.append(email)
+        await seed_demo_faq(rt, site.id)
         return {"site": site_view(site), "created": created}
 
     result = with_runtime(settings, work)

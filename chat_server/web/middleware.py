@@ -44,6 +44,8 @@ DEFAULT_BODY_LIMIT = 1 * MIB
 BODY_LIMITS: tuple[tuple[str, int], ...] = (
     ("/api/v1/auth/", LOGIN_BODY_LIMIT),
     ("/console/login", LOGIN_BODY_LIMIT),
+    # Multipart files: the endpoint holds each to CHAT_UPLOAD_MAX_BYTES (at most 64 MiB).
+    ("/api/v1/uploads", 65 * MIB),
 )
 #: Bodies that are frames: wire.inbound refuses their NUL with an ``error`` frame.
 FRAME_PATHS = ("/api/v1/visitor/frames",)
@@ -167,7 +169,8 @@ class EdgeMiddleware:
                     headers["content-security-policy"] = CONTENT_SECURITY_POLICY
                     headers["x-frame-options"] = "DENY"
                     headers["referrer-policy"] = "same-origin"
-                if private and "public" not in headers.get("cache-control", ""):
+                cache = headers.get("cache-control", "")
+                if private and "public" not in cache and "private" not in cache:
                     headers["cache-control"] = "no-store"
                 if https:
                     headers["strict-transport-security"] = HSTS

@@ -35,6 +35,8 @@ ClientId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Url = Annotated[str, StringConstraints(max_length=4096)]
 ShortText = Annotated[str, StringConstraints(max_length=1000)]
+#: Upload ids a message carries (``POST /api/v1/uploads``); with some, text may be empty.
+Attachments = Annotated[list[Id], Field(max_length=10)]
 
 
 class ProtocolError(Exception):
@@ -72,6 +74,17 @@ class Hello(Frame):
     visitor_token: Annotated[str, StringConstraints(max_length=128)] | None
     page: Page
     last_seq: Annotated[int, BeforeValidator(_beyond_any_seq), Field(ge=0)] = 0
+    #: The widget's language ("tr", "en"; "en-GB" counts as "en"): the language of the
+    #: conversation it opens (e-mails). Any other value is ignored, never refused.
+    locale: Annotated[str, StringConstraints(max_length=35)] | None = None
+
+
+class TranscriptRequest(Frame):
+    """E-mail me this conversation (``email`` becomes the visitor's address)."""
+
+    type: Literal["transcript.request"]
+    email: Annotated[str, StringConstraints(max_length=254)] | None = None
+    conversation_id: Id | None = None
 
 
 class PageViewFrame(Frame):
@@ -90,6 +103,7 @@ class VisitorSend(Frame):
     type: Literal["message.send"]
     client_id: ClientId
     text: str
+    attachments: Attachments = []
 
 
 class VisitorTyping(Frame):
@@ -101,6 +115,16 @@ class RatingSubmit(Frame):
     type: Literal["rating.submit"]
     score: Annotated[int, Field(ge=1, le=5)]
     comment: Annotated[str, StringConstraints(max_length=MAX_TEXT_CHARS)] | None = None
+    #: One of the visitor's own conversations; None: the latest.
+    conversation_id: Id | None = None
+
+
+class MessageSeen(Frame):
+    """Either side saw a conversation's messages up to ``seq`` (read receipts)."""
+
+    type: Literal["message.seen"]
+    conversation_id: Id
+    seq: Annotated[int, BeforeValidator(_beyond_any_seq), Field(ge=0)]
 
 
 class Identify(Frame):
@@ -109,12 +133,29 @@ class Identify(Frame):
     email: Annotated[str, StringConstraints(max_length=254)] | None = None
 
 
+class AssistantFeedback(Frame):
+    """The visitor's Yes / No to the assistant's "Did this help?" (``seq`` of that
+    question, or its ``message_id``; neither: the one awaiting an answer)."""
+
+    type: Literal["assistant.feedback"]
+    helpful: bool
+    seq: Annotated[int, Field(ge=0, le=MAX_SEQ)] | None = None
+    message_id: Id | None = None
+
+
+class AssistantHandover(Frame):
+    """The visitor asks the assistant for a person."""
+
+    type: Literal["assistant.handover"]
+
+
 class AgentSend(Frame):
     type: Literal["message.send"]
     conversation_id: Id
     client_id: ClientId
     text: str
     internal: bool = False
+    attachments: Attachments = []
 
 
 class Invite(Frame):
@@ -175,10 +216,28 @@ class Transfer(Frame):
 
 
 VisitorFrame = (
-    Hello | PageViewFrame | Visibility | VisitorSend | VisitorTyping | RatingSubmit | Identify
+    Hello
+    | PageViewFrame
+    | Visibility
+    | VisitorSend
+    | VisitorTyping
+    | RatingSubmit
+    | Identify
+    | MessageSeen
+    | AssistantFeedback
+    | AssistantHandover
+    | TranscriptRequest
 )
 AgentFrame = (
-    AgentSend | Invite | Resolve | AgentTyping | VisitorsPage | StatusSet | Assign | Transfer
+    AgentSend
+    | Invite
+    | Resolve
+    | AgentTyping
+    | VisitorsPage
+    | StatusSet
+    | Assign
+    | Transfer
+    | MessageSeen
 )
 
 VISITOR_FRAMES: dict[str, type[Frame]] = {
@@ -189,6 +248,10 @@ VISITOR_FRAMES: dict[str, type[Frame]] = {
     "typing": VisitorTyping,
     "rating.submit": RatingSubmit,
     "identify": Identify,
+    "message.seen": MessageSeen,
+    "assistant.feedback": AssistantFeedback,
+    "assistant.handover": AssistantHandover,
+    "transcript.request": TranscriptRequest,
 }
 AGENT_FRAMES: dict[str, type[Frame]] = {
     "message.send": AgentSend,
@@ -199,6 +262,7 @@ AGENT_FRAMES: dict[str, type[Frame]] = {
     "status.set": StatusSet,
     "conversation.assign": Assign,
     "conversation.transfer": Transfer,
+    "message.seen": MessageSeen,
 }
 
 
@@ -267,7 +331,7 @@ def _parse(text: str, table: dict[str, type[Frame]]) -> Any:
             raise ProtocolError(
                 "message_too_long", f"a message may be at most {MAX_TEXT_CHARS} characters", ref
             )
-        if not text_field.strip():
+        if not text_field.strip() and not getattr(frame, "attachments", None):
             raise ProtocolError("empty_message", "a message needs some text", ref)
     return frame
 

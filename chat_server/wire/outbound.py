@@ -17,16 +17,21 @@ from chat_server.model.events import (
     AgentsOnlineChanged,
     AgentUpdated,
     ConversationChanged,
+    ConversationResolved,
     DomainEvent,
     MessagePosted,
+    MessagesSeen,
     QueueUpdated,
+    RatingRecorded,
     SlaAlerted,
     TypingChanged,
+    VisitorIdentified,
     VisitorLeft,
     VisitorMoved,
 )
 from chat_server.model.tables import AuthorKind, Conversation, Message
 from chat_server.wire.envelope import AGENTS_TOPIC, VISITORS_TOPIC, Envelope, visitor_topic
+from chat_server.wire.receipts import seen_envelopes
 from chat_server.wire.views import (
     conversation_view,
     journey_view,
@@ -53,6 +58,11 @@ def error_frame(code: str, message: str, ref: str | None = None) -> str:
     return dump({"type": "error", "code": code, "message": message, "ref": ref})
 
 
+def stream_opened_frame(stream_id: str) -> str:
+    """The SSE fallback's first event: the id its POSTs name in ``X-Stream-Id``."""
+    return dump({"type": "stream.opened", "stream_id": stream_id})
+
+
 def ack_frame(client_id: str, message: Message) -> str:
     return dump({"type": "ack", "client_id": client_id, "message": message_view(message)})
 
@@ -67,7 +77,11 @@ def visitor_welcome_frame(
     conversation: Conversation | None,
     agents_online: int,
     site: dict[str, Any],
+    history: list[dict[str, Any]] | None = None,
+    email: bool = False,
 ) -> str:
+    """``history``: the earlier conversations as ``wire.views.history_view`` renders them;
+    ``email``: whether the server e-mails (CHAT_SMTP_URL), so the widget may promise it."""
     return dump(
         {
             "type": "welcome",
@@ -76,6 +90,8 @@ def visitor_welcome_frame(
             "conversation": public_conversation_view(conversation) if conversation else None,
             "agents_online": agents_online,
             "site": site,
+            "history": history or [],
+            "email": email,
         }
     )
 
@@ -111,6 +127,11 @@ def visitors_page_frame(visitors: list[dict[str, Any]], next_cursor: str | None)
 
 def rating_recorded_frame(conversation_id: str, score: int) -> str:
     return dump({"type": "rating.recorded", "conversation_id": conversation_id, "score": score})
+
+
+def transcript_queued_frame(conversation_id: str, email: str) -> str:
+    """The transcript asked for with ``transcript.request`` is on its way to ``email``."""
+    return dump({"type": "transcript.queued", "conversation_id": conversation_id, "email": email})
 
 
 def identified_frame(name: str | None, email: str | None) -> str:
@@ -169,6 +190,10 @@ def _envelopes(event: DomainEvent) -> list[Envelope]:
         return _agent_updated(event)
     if isinstance(event, QueueUpdated):
         return [_queue_updated(event)]
+    if isinstance(event, MessagesSeen):
+        return seen_envelopes(event)
+    if isinstance(event, ConversationResolved | RatingRecorded | VisitorIdentified):
+        return []  # for webhooks and e-mail: sockets hear the events beside these
     raise TypeError(f"no frames for {type(event).__name__}")
 
 

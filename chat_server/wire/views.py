@@ -35,6 +35,20 @@ def message_view(message: Message) -> dict[str, Any]:
         "text": message.text,
         "internal": message.internal,
         "created_at": iso(message.created_at),
+        "attachments": [attachment_view(file) for file in message.attachments or ()],
+    }
+
+
+def attachment_view(file: dict[str, Any]) -> dict[str, Any]:
+    """A file a message carries (its stored metadata), with the API paths that serve it."""
+    url = f"/api/v1/uploads/{file['id']}"
+    return {
+        "id": file["id"],
+        "name": file["name"],
+        "content_type": file["content_type"],
+        "size": file["size"],
+        "url": url,
+        "thumbnail_url": f"{url}/thumbnail" if file.get("thumbnail") else None,
     }
 
 
@@ -64,6 +78,9 @@ def conversation_view(
         "last_message": message_view(last_message) if last_message else None,
         "team_id": conversation.team_id,
         "assigned_at": iso(conversation.assigned_at),
+        "visitor_seen_seq": conversation.visitor_seen_seq,
+        "agent_seen_seq": conversation.agent_seen_seq,
+        "assistant": assistant_view(conversation),
     }
     if tags is not None:
         view["tags"] = tags
@@ -83,7 +100,29 @@ def public_conversation_view(conversation: Conversation) -> dict[str, Any]:
         "resolved_at": iso(conversation.resolved_at),
         "last_seq": conversation.last_visible_seq,
         "rating": conversation.rating,
+        # What the agents have seen, so the widget can mark "Seen" after a reload.
+        "agent_seen_seq": conversation.agent_seen_seq,
+        "assistant": assistant_view(conversation),
     }
+
+
+def assistant_view(conversation: Conversation) -> dict[str, Any]:
+    """Whether the assistant handles the conversation, when it handed over, and the
+    ``seq`` of its "Did this help?" still awaiting an answer (the widget's Yes / No)."""
+    return {
+        "active": bool(getattr(conversation, "handled_by_bot", False)),
+        "handed_over_at": iso(getattr(conversation, "handed_over_at", None)),
+        "feedback_seq": getattr(conversation, "bot_feedback_seq", None),
+    }
+
+
+def history_view(earlier: list[tuple[Conversation, list[Message]]]) -> list[dict[str, Any]]:
+    """``welcome.history``: each earlier conversation as the visitor sees it, with its
+    visible messages in ``seq`` order."""
+    return [
+        {**public_conversation_view(conversation), "messages": [message_view(m) for m in messages]}
+        for conversation, messages in earlier
+    ]
 
 
 def site_view(site: Site) -> dict[str, Any]:

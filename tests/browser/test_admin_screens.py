@@ -251,11 +251,13 @@ async def test_managers_see_their_sections_and_agents_are_refused(
     page = await console_login(browsing, server, manager)
     await page.goto(f"{server.base}/console/admin")
     tabs = page.locator(chat("admin-tabs")).locator("[data-section-tab]")
-    await expect(tabs).to_have_count(3)
+    await expect(tabs).to_have_count(5)
     assert await tabs.evaluate_all("els => els.map(e => e.dataset.sectionTab)") == [
         "agents",
         "teams",
         "canned",
+        "faq",
+        "webhooks",
     ]
     agent = staff_account(server, "agent")
     other = await console_login(browsing, server, agent)

@@ -7,6 +7,7 @@ person can look at them; the assertions do not depend on them.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 from pathlib import Path
@@ -68,6 +69,18 @@ def shop_with_two_agents(server: Server) -> tuple[dict[str, Any], dict[str, Any]
         )
         people.append({**created, "email": email, "password": PASSWORD, "token": login["token"]})
     return site, people[0], people[1]
+
+
+async def until_nobody_waits(server: Server, token: str) -> None:
+    """Polls the caller's open conversations (one site here) until none is unassigned."""
+    path = "/api/v1/conversations?assignee=none&status=open"
+    for _ in range(100):
+        status, page = server.api("GET", path, token)
+        assert status == 200, page
+        if not page["conversations"]:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"still waiting for an agent: {page['conversations']}")
 
 
 async def test_a_full_team_puts_the_shopper_in_line_and_the_console_claims_and_tags(
@@ -149,6 +162,9 @@ async def test_the_routing_panels_in_turkish_on_a_phone_and_a_desktop(
             visitor = await Visitor.connect(server.ws_base, site["key"])
             await visitor.say(text)
             visitors.append(visitor)
+        # Routing assigns after the ack: wait until both chats have an agent, or Ayşe's
+        # leaving would put the second one back in line ahead of this shopper.
+        await until_nobody_waits(server, ayse["token"])
         await other.close()
         shopper = await browsing.new_page(PHONE, locale="tr-TR")
         await in_turkish(shopper)

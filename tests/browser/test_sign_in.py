@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pyotp
 from browser.browser_support import CONSOLE_VIEWPORT, Browsing, hook, log_in
+from clients import Visitor
 from conftest import Server
 from playwright.async_api import ViewportSize, expect
 
@@ -66,3 +67,24 @@ async def test_the_login_form_in_both_languages_on_desktop_and_phone(
             width = await page.evaluate("document.documentElement.scrollWidth")
             assert width <= viewport["width"], (lang, name, width)
             await page.screenshot(path=str(SHOTS / f"login-{lang}-{name}.png"))
+
+
+async def test_a_conversation_link_from_an_email_opens_that_conversation_after_the_login(
+    server: Server, browsing: Browsing
+) -> None:
+    agent = server.create_agent()
+    site_key = server.create_site("Linked")["key"]
+    shopper = await Visitor.connect(server.ws_base, site_key)
+    try:
+        ack = await shopper.say("Kargom hala gelmedi")
+        conversation_id = ack["message"]["conversation_id"]
+        page = await browsing.new_page(CONSOLE_VIEWPORT)
+        await page.goto(f"{server.base}/console/#/conversations/{conversation_id}")
+        await expect(page).to_have_url(re.compile(r"/console/login"))
+        await page.fill("input[name=email]", agent["email"])
+        await page.fill("input[name=password]", agent["password"])
+        await page.click("form[data-chat=login-form] button[type=submit]")
+        await expect(page).to_have_url(re.compile(rf"#/conversations/{conversation_id}$"))
+        await expect(page.locator(hook("thread"))).to_contain_text("Kargom hala gelmedi")
+    finally:
+        await shopper.close()

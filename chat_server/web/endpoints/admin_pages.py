@@ -1,4 +1,5 @@
-"""The console's admin screens (``/console/admin``): sites, agents, teams, SLA, canned replies.
+"""The console's admin screens (``/console/admin``): sites, agents, teams, SLA, canned replies,
+the assistant's FAQ, webhooks (managers read them, admins change them).
 
 The page is a shell: every list and form talks to the REST API with the console's
 session cookie (and its CSRF token on changes), so the screens obey the same role and
@@ -19,8 +20,8 @@ from chat_server.wire.views import agent_view
 
 #: The sections each role may open, in the order the page shows them.
 SECTIONS = {
-    Role.admin.value: ("sites", "agents", "teams", "sla", "canned"),
-    Role.manager.value: ("agents", "teams", "canned"),
+    Role.admin.value: ("sites", "agents", "teams", "sla", "canned", "faq", "webhooks"),
+    Role.manager.value: ("agents", "teams", "canned", "faq", "webhooks"),
 }
 
 

@@ -26,6 +26,7 @@ from chat_server.runtime.delivery import deliver
 from chat_server.runtime.state import Runtime
 from chat_server.sla.policy import load_policy
 from chat_server.visitors import queries as visitors
+from chat_server.web import read_receipts
 from chat_server.web.endpoints.agent_auth import authenticate_agent_socket, close_ended_session
 from chat_server.wire.envelope import AGENTS_TOPIC
 from chat_server.wire.errors import error_for
@@ -34,6 +35,7 @@ from chat_server.wire.inbound import (
     AgentTyping,
     Assign,
     Invite,
+    MessageSeen,
     ProtocolError,
     Resolve,
     StatusSet,
@@ -172,6 +174,7 @@ class AgentSession:
                     frame.client_id,
                     frame.text,
                     frame.internal,
+                    frame.attachments,
                 ),
                 self._ack(frame.client_id),
             )
@@ -216,6 +219,8 @@ class AgentSession:
                     frame.note,
                 ),
             )
+        elif isinstance(frame, MessageSeen):
+            await read_receipts.agent_seen(self.rt, self.agent, frame)
 
     async def announce_status(self) -> None:
         """``agent.updated`` for this agent: it came online, went away or closed its last console."""

@@ -22,12 +22,17 @@ from chat_server.web.endpoints import (
     agents_api,
     auth_api,
     canned_api,
+    faq_api,
     profile_api,
     search_api,
     sites_api,
+    sse_frames,
     stats_api,
     tags_api,
     teams_api,
+    uploads_api,
+    webhooks_api,
+    widget_config,
 )
 from chat_server.web.endpoints.guards import authenticated, scope_of
 from chat_server.web.endpoints.params import read_json
@@ -176,6 +181,11 @@ routes = [
     *teams_api.routes,
     *tags_api.routes,
     *canned_api.routes,
+    *faq_api.routes,
     *search_api.routes,
+    *uploads_api.routes,
+    *widget_config.routes,
+    *sse_frames.routes,
+    *webhooks_api.routes,
     Route("/openapi.json", openapi_json, methods=["GET"]),  # web/openapi: keep it in step
 ]

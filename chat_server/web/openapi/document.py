@@ -12,7 +12,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from chat_server.web.openapi import models
+from chat_server.web.openapi.faq_operations import FAQ_OPERATIONS
 from chat_server.web.openapi.registry import OPERATIONS, Media, Operation, Param
+from chat_server.web.openapi.sse_operations import SSE_OPERATIONS
+from chat_server.web.openapi.upload_operations import UPLOAD_OPERATIONS
+from chat_server.web.openapi.webhook_operations import WEBHOOK_OPERATIONS
+from chat_server.web.openapi.widget_operations import WIDGET_OPERATIONS
 
 REF = "#/components/schemas/{model}"
 _PATH_PARAM = re.compile(r"\{(\w+)\}")
@@ -109,7 +114,7 @@ def _operation(operation: Operation, schemas: _Schemas) -> dict[str, Any]:
     if operation.body is not None:
         described["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": schemas.ref(operation.body)}},
+            "content": {operation.body_media: {"schema": schemas.ref(operation.body)}},
         }
     return described
 
@@ -118,7 +123,14 @@ def _operation(operation: Operation, schemas: _Schemas) -> dict[str, Any]:
 def build_document() -> dict[str, Any]:
     schemas = _Schemas()
     paths: dict[str, dict[str, Any]] = {}
-    for operation in OPERATIONS:
+    for operation in (
+        *OPERATIONS,
+        *WIDGET_OPERATIONS,
+        *SSE_OPERATIONS,
+        *FAQ_OPERATIONS,
+        *UPLOAD_OPERATIONS,
+        *WEBHOOK_OPERATIONS,
+    ):
         paths.setdefault(operation.path, {})[operation.method.lower()] = _operation(
             operation, schemas
         )

@@ -10,20 +10,23 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-
-class Open(BaseModel):
-    """A response shape: the fields listed are always there, more may come."""
-
-    model_config = ConfigDict(extra="allow")
-
-
-class Body(BaseModel):
-    """A request body: the fields listed are the ones the server reads."""
-
-    model_config = ConfigDict(extra="allow")
-
+from chat_server.web.openapi.account_models import (
+    AgentChange as AgentChange,
+    AgentCreate as AgentCreate,
+    AgentList as AgentList,
+    AgentSummary as AgentSummary,
+    AgentView as AgentView,
+    AvatarChange as AvatarChange,
+    AvatarSet as AvatarSet,
+    OtpOff as OtpOff,
+    OtpSecret as OtpSecret,
+    TokenIssued as TokenIssued,
+    TokenRequest as TokenRequest,
+)
+from chat_server.web.openapi.attachment_models import Attachment
+from chat_server.web.openapi.base_models import Body as Body, Open as Open
 
 # -- errors and small answers ---------------------------------------------------------
 
@@ -45,89 +48,6 @@ class Revoked(Open):
     revoked: bool
 
 
-# -- accounts -------------------------------------------------------------------------
-
-Role = Literal["agent", "manager", "admin"]
-
-
-class AgentSummary(Open):
-    id: str
-    email: str
-    name: str
-    role: Role
-
-
-class TokenRequest(Body):
-    email: str
-    password: str
-    otp: str | None = Field(None, description="6 digits, when the account has two-factor on")
-
-
-class TokenIssued(Open):
-    token: str
-    agent: AgentSummary
-
-
-class AgentView(Open):
-    """An agent as colleagues see them; managers and admins also get the account fields."""
-
-    id: str
-    name: str
-    status: Literal["online", "away", "offline"]
-    open_chats: int | None = None
-    sites: list[str] | None = None
-    teams: list[str] | None = None
-    all_sites: bool | None = None
-    email: str | None = None
-    role: Role | None = None
-    active: bool | None = None
-    max_chats: int | None = None
-    two_factor: bool | None = None
-
-
-class AgentList(Open):
-    agents: list[AgentView]
-
-
-class AgentCreate(Body):
-    email: str
-    name: str
-    role: Role
-    password: str = Field(min_length=8)
-    max_chats: int | None = None
-    all_sites: bool | None = None
-    site_ids: list[str] | None = None
-
-
-class AgentChange(Body):
-    name: str | None = None
-    role: Role | None = None
-    active: bool | None = None
-    max_chats: int | None = None
-    all_sites: bool | None = None
-    site_ids: list[str] | None = None
-    password: str | None = None
-
-
-class AvatarChange(Body):
-    avatar: str | None = Field(description="a data: URL of a PNG, JPEG or WebP, or null")
-
-
-class AvatarSet(Open):
-    id: str
-    avatar: str
-
-
-class OtpSecret(Open):
-    secret: str
-    uri: str = Field(description="otpauth:// URI for an authenticator app")
-
-
-class OtpOff(Open):
-    id: str
-    two_factor: bool
-
-
 # -- messages, conversations, visitors (contract section 3) ---------------------------
 
 
@@ -146,6 +66,15 @@ class Message(Open):
     text: str
     internal: bool
     created_at: str
+    attachments: list[Attachment]
+
+
+class ConversationAssistant(Open):
+    """The assistant's part: active, handed over when, "Did this help?" awaiting."""
+
+    active: bool
+    handed_over_at: str | None
+    feedback_seq: int | None
 
 
 class Conversation(Open):
@@ -159,6 +88,7 @@ class Conversation(Open):
     resolved_at: str | None
     last_seq: int
     tags: list[str] = []
+    assistant: ConversationAssistant | None = None
 
 
 class ConversationDetail(Conversation):
@@ -276,6 +206,14 @@ class AgentFigures(Open):
     next_response: Summary
 
 
+class AssistantFigures(Open):
+    """Conversations of the period the assistant answered, handed over, resolved alone."""
+
+    answered: int
+    handed_over: int
+    resolved_without_agent: int
+
+
 class Stats(Open):
     since: str
     until: str
@@ -285,6 +223,7 @@ class Stats(Open):
     conversations: int
     missed: int
     per_agent: list[AgentFigures]
+    assistant: AssistantFigures
 
 
 class StatsSeries(Open):

@@ -46,6 +46,8 @@ class Operation:
     status: int = 200
     body: type[BaseModel] | None = None
     params: tuple[Param, ...] = field(default_factory=tuple)
+    #: How ``body`` is sent: JSON, or ``multipart/form-data`` for files.
+    body_media: str = "application/json"
 
 
 PAGING = (

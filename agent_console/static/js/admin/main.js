@@ -2,7 +2,7 @@
  *
  *   http.js    REST calls with the page's token       forms.js  fields, errors, the save cycle
  *   shell.js   shared lists, the sheet, copy buttons  avatar.js agent pictures and initials
- *   sites.js, agents.js, teams.js, sla.js, canned.js: one section each
+ *   sites.js, agents.js, teams.js, sla.js, canned.js, faq.js (+ faq_tools.js), webhooks.js: one section each
  */
 import { $$, hook } from '../dom.js';
 import { CONFIG } from './http.js';
@@ -11,8 +11,10 @@ import { agentsSection } from './agents.js';
 import { teamsSection } from './teams.js';
 import { slaSection } from './sla.js';
 import { cannedSection } from './canned.js';
+import { faqSection } from './faq.js';
+import { webhooksSection } from './webhooks.js';
 
-const BUILDERS = { sites: sitesSection, agents: agentsSection, teams: teamsSection, sla: slaSection, canned: cannedSection };
+const BUILDERS = { sites: sitesSection, agents: agentsSection, teams: teamsSection, sla: slaSection, canned: cannedSection, faq: faqSection, webhooks: webhooksSection };
 const allowed = (CONFIG.sections || []).filter((name) => BUILDERS[name]);
 const content = hook('admin-content');
 const built = {};

@@ -5,6 +5,7 @@ import { t } from '../i18n.js';
 import { S, MAX_TEXT, TYPING_IDLE, TYPING_SEND_EVERY, guard } from './state.js';
 import { send } from './socket.js';
 import { toast } from './toasts.js';
+import { clearUploaded, uploadedIds } from './attachments.js';
 import { removeThreadNote, renderPending, scrollBottom } from './thread.js';
 
 export const composer = hook('composer');
@@ -43,7 +44,8 @@ function newClientId() {
 
 function submit() {
   const text = input.value.replace(/^\s+|\s+$/g, '');
-  if (!text) return;
+  const files = S.invite ? [] : uploadedIds();
+  if (!text && !files.length) return;
   if (text.length > MAX_TEXT) { toast(t('console.too_long'), 'error'); return; }
   const cid = newClientId();
   let frame, p;
@@ -53,6 +55,7 @@ function submit() {
   } else if (S.current) {
     const internal = !!noteToggle.checked;
     frame = { type: 'message.send', conversation_id: S.current, client_id: cid, text: text, internal: internal };
+    if (files.length) { frame.attachments = files; clearUploaded(); }
     p = { kind: 'message', conversation_id: S.current, visitor_id: null, text: text, internal: internal };
     stopTyping();
   } else return;

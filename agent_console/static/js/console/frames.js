@@ -14,6 +14,7 @@ import { errorText, toast } from './toasts.js';
 import { resetBackoff, send, setConn } from './socket.js';
 import { schedule } from './schedule.js';
 import { routingFrame } from './routing.js';
+import { onSeen } from './receipts.js';
 
 export function handle(f) {
   switch (f.type) {
@@ -28,6 +29,7 @@ export function handle(f) {
     case 'typing': onTyping(f); break;
     case 'sla.warning': onSla(f, 'warn'); break;
     case 'sla.breached': onSla(f, 'bad'); break;
+    case 'message.seen': onSeen(f); break;
     default: break; // unknown frames are allowed to appear; ignore them
   }
   routingFrame(f);
@@ -64,9 +66,16 @@ function onWelcome(f) {
     if (S.tab === 'resolved') loadResolved();
   }
   if (S.selVisitor) loadVisitor(S.selVisitor);
+  if (!reconnect) openLinkedConversation();
   // Frames that were never acknowledged are resent; the server dedupes on client_id.
   S.pending.forEach((p) => { if (!p.failed) { p.at = Date.now(); send(p.frame); } });
   schedule('list', 'visitors', 'chat', 'panel');
+}
+
+/** A link in an e-mail (CHAT_PUBLIC_URL/console/#/conversations/<id>) opens its conversation. */
+function openLinkedConversation() {
+  const linked = /^#\/conversations\/([A-Za-z0-9_-]+)$/.exec(window.location.hash);
+  if (linked) openConversation(linked[1]);
 }
 
 function renderAgentsOnline() {

@@ -3,6 +3,7 @@ import { parseTime } from '../format.js';
 import { S, saveSeen } from './state.js';
 import { renderPending, clearTyping } from './thread.js';
 import { alertMessage, updateTitle } from './alerts.js';
+import { reportSeen } from './receipts.js';
 
 export function isOpen(c) { return c && c.status !== 'resolved'; }
 
@@ -116,6 +117,7 @@ export function markSeen(cid) {
   const c = S.convs.get(cid);
   S.unread.delete(cid);
   if (c) S.seen[cid] = c.last_seq || 0;
+  reportSeen(cid);
   saveSeen();
   updateTitle();
 }

@@ -94,6 +94,7 @@ export function whereText(v) {
 export function authorName(m) {
   const a = m.author || {};
   if (a.kind === 'system') return t('console.system');
+  if (a.kind === 'bot') return a.name || t('assistant_chat.bot');
   if (a.kind === 'agent') {
     if (a.id && S.me.id && a.id === S.me.id) return a.name || S.me.name || t('console.you');
     return a.name || t('console.agent_word');

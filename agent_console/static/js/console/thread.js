@@ -8,6 +8,7 @@ import { authorName, convName } from './people.js';
 import { icon } from './icons.js';
 import { retryPending } from './composer.js';
 import { schedule } from './schedule.js';
+import { attachmentsEl } from './attachments.js';
 
 const thread = hook('thread');
 const threadMsgs = role('messages', thread);
@@ -22,7 +23,7 @@ export function scrollBottom() { thread.scrollTop = thread.scrollHeight; }
 
 function messageEl(m) {
   const a = m.author || {};
-  const kind = a.kind === 'agent' || a.kind === 'system' ? a.kind : 'visitor';
+  const kind = a.kind === 'agent' || a.kind === 'system' || a.kind === 'bot' ? a.kind : 'visitor';
   const ms = parseTime(m.created_at);
   const attrs = {
     class: 'msg', 'data-chat': 'message', 'data-author': kind, 'data-seq': String(m.seq),
@@ -33,10 +34,20 @@ function messageEl(m) {
   if (kind === 'agent' && a.id && S.me.id && a.id !== S.me.id) el.classList.add('is-other');
   const meta = h('div', { class: 'msg-meta' });
   if (m.internal) meta.appendChild(h('span', { class: 'note-label' }, icon('lock', 10), t('console.internal_note')));
+  if (kind === 'bot') meta.appendChild(h('span', { class: 'bot-label' }, t('assistant_chat.bot')));
   meta.appendChild(h('span', { class: 'msg-author' }, authorName(m)));
   meta.appendChild(h('time', { class: 'msg-time', datetime: m.created_at || null, title: fmtFull(ms) }, fmtTime(ms)));
   el.appendChild(meta);
-  el.appendChild(h('div', { class: 'msg-bubble' }, String(m.text || '')));
+  // The moment the assistant passed the conversation to people (its wait opened then).
+  const conv = S.convs.get(m.conversation_id);
+  const handed = conv && conv.assistant && conv.assistant.handed_over_at;
+  if (handed && kind !== 'visitor' && parseTime(handed) === ms) {
+    el.setAttribute('data-handed-over', 'true');
+    meta.appendChild(h('span', { class: 'handover-label', 'data-chat': 'handed-over' }, t('assistant_chat.handed_over')));
+  }
+  if (m.text || !(m.attachments && m.attachments.length)) el.appendChild(h('div', { class: 'msg-bubble' }, String(m.text || '')));
+  const files = attachmentsEl(m);
+  if (files) el.appendChild(files);
   return el;
 }
 

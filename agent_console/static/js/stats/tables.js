@@ -34,6 +34,10 @@ export function renderSummary() {
   });
   setStat($('[data-stat="conversations"]'), state.stats.conversations, num(state.stats.conversations));
   setStat($('[data-stat="missed"]'), state.stats.missed, num(state.stats.missed));
+  const bot = state.stats.assistant || {};
+  ['answered', 'handed_over', 'resolved_without_agent'].forEach((field) => {
+    setStat($('[data-stat="assistant.' + field + '"]'), bot[field], num(bot[field] || 0));
+  });
 }
 
 function agentRow(a, most) {

@@ -1,0 +1,125 @@
+"""Latency of the assistant's FAQ search over 1,000 entries (issue 14).
+
+    python -m bench.faq_search [--entries 1000] [--rounds 5]
+
+Builds a site with ``--entries`` FAQ entries (the 64 of ``tests/data/assistant/`` and
+variants of them naming products and categories, half Turkish, half English) in a real
+SQLite database, then asks every question of the tuning and held-out sets ``--rounds``
+times through :func:`chat_server.assistant.matching.best_answer`, the function the
+assistant and ``GET /api/v1/faq/search`` call (the version check query included). The
+first question pays for building the index; it is reported apart. Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from chat_server.admin.sites import create_site
+from chat_server.assistant import faq_import, matching
+from chat_server.config.settings import Settings, load_settings
+from chat_server.model.scope import Scope
+from chat_server.realtime.bus import MemoryBus
+from chat_server.realtime.presence import MemoryPresence
+from chat_server.runtime.state import Runtime
+from chat_server.security.tokens import Signer
+from chat_server.storage.database import Database
+from chat_server.storage.migrate import upgrade_to_head
+
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "assistant"
+PRODUCTS = {
+    "tr": ["koltuk", "lamba", "halı", "kupa", "nevresim", "ayakkabı", "ceket", "saat"],
+    "en": ["sofa", "lamp", "rug", "mug", "duvet", "shoes", "jacket", "watch"],
+}
+
+
+def entries(count: int) -> list[dict[str, Any]]:
+    base = {
+        locale: json.loads((DATA / f"faq_{locale}.json").read_text(encoding="utf-8"))
+        for locale in ("tr", "en")
+    }
+    made: list[dict[str, Any]] = []
+    for number in range(count):
+        locale = "tr" if number % 2 == 0 else "en"
+        item = base[locale][(number // 2) % len(base[locale])]
+        product = PRODUCTS[locale][number % len(PRODUCTS[locale])]
+        suffix = "" if number < 2 * len(base[locale]) else f" ({product} {number})"
+        made.append(
+            {
+                "locale": locale,
+                "question": item["question"] + suffix,
+                "answer": item["answer"],
+                "alternates": item["alternates"],
+            }
+        )
+    return made
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+
+
+async def measure(count: int, rounds: int, settings: Settings) -> dict[str, Any]:
+    db = Database(settings)
+    rt = Runtime(settings, db, MemoryBus(), MemoryPresence(), Signer(settings.secret_key))
+    try:
+        site = await create_site(rt, "FAQ bench", [])
+        scope = Scope("bench", "admin", None)
+        rows = faq_import.parse(json.dumps(entries(count)).encode(), "application/json")
+        await faq_import.import_entries(rt, scope, site.id, rows)
+        questions = [
+            question
+            for name in ("tuning.json", "held_out.json")
+            for question in json.loads((DATA / name).read_text(encoding="utf-8"))["questions"]
+        ]
+        started = time.perf_counter()
+        await matching.best_answer(rt, site.id, "tr", "kargom nerde")
+        await matching.best_answer(rt, site.id, "en", "where is my parcel")
+        first_ms = (time.perf_counter() - started) * 1000 / 2
+        timings: list[float] = []
+        for _ in range(rounds):
+            for question in questions:
+                started = time.perf_counter()
+                await matching.best_answer(rt, site.id, question["locale"], question["text"])
+                timings.append((time.perf_counter() - started) * 1000)
+    finally:
+        await db.dispose()
+    return {
+        "entries": count,
+        "questions": len(timings),
+        "first_question_ms_with_index_build": round(first_ms, 1),
+        "search_ms": {
+            "mean": round(statistics.fmean(timings), 2),
+            "p50": round(percentile(timings, 0.5), 2),
+            "p95": round(percentile(timings, 0.95), 2),
+            "p99": round(percentile(timings, 0.99), 2),
+            "max": round(max(timings), 2),
+        },
+        "target_p99_ms": 300,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="faq-bench-") as folder:
+        settings = load_settings(
+            {"CHAT_DATA_DIR": folder, "CHAT_DATABASE_URL": f"sqlite+aiosqlite:///{folder}/b.db"}
+        )
+        upgrade_to_head(settings)
+        result = asyncio.run(measure(args.entries, args.rounds, settings))
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,11 @@
+"""Retrieval of FAQ entries for a shopper's question: pure, no database.
+
+``terms`` turns text into index terms (Turkish case and diacritic folding from
+``search.folding``, stop words, Snowball stems); ``ranker`` indexes one site's entries
+of one language (BM25 from ``bm25s`` over questions and alternates, answers at a lower
+weight; typos mapped to the nearest indexed word with ``rapidfuzz``, unknown words to
+a ``synonyms`` group's indexed word) and scores a question against them;
+``confidence`` decides whether the best candidate is sure enough to be sent.
+
+May import: ``search.folding``, ``config``. Never: storage, runtime, web, sockets.
+"""

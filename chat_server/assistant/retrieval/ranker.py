@@ -1,0 +1,270 @@
+"""One site's FAQ entries of one language, indexed, and a question scored against them.
+
+Each entry is indexed twice with BM25 (``bm25s``): its question and every alternate as
+separate short documents (an entry scores with its best phrase, so many alternates do
+not dilute it), and its answer as one document at :data:`ANSWER_WEIGHT`. A question's
+words are first mapped onto the index's vocabulary: the same stem, a stem one is the
+start of the other (``bede``/``beden``, ``degis``/``degistirmek``), the nearest
+indexed word by ``rapidfuzz`` ratio (``nerde``/``nerede``, ``ucretsz``/``ucretsiz``),
+in Turkish a word that starts the same way (``verilcek``/``verilir``), looked for
+among the questions' and alternates' words before the answers', and last a word of the
+same meaning (``synonyms``: ``yollamak``/``gondermek``, ``vade``/``taksit``).
+
+The score of an entry combines, in [0, 1], how much of the question it covers (each
+question word weighted by its IDF; a word the FAQ does not know at all counts against
+every entry, which is what keeps "kargo firmasinda is ilani" from the shipping entries)
+and its BM25 score relative to the best a question of these words could get.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import bm25s
+from rapidfuzz import fuzz, process
+
+from chat_server.assistant.retrieval.synonyms import synonyms
+from chat_server.assistant.retrieval.terms import MIN_STEM, stem, words
+
+ANSWER_WEIGHT = 0.3
+#: How much an answer-only match covers of a question word, against 1 for a phrase match.
+ANSWER_COVERAGE = 0.5
+#: The parts of the score: question covered, best phrase covered, BM25 (the rest).
+COVERAGE_WEIGHT = 0.5
+PHRASE_WEIGHT = 0.3
+#: A word the FAQ does not know weighs this much of the rarest possible term's IDF.
+UNKNOWN_WEIGHT = 0.7
+#: The least ``rapidfuzz`` ratio (0-100) at which a misspelt word is taken for an indexed one.
+FUZZY_RATIO = 86
+#: Turkish inflects by appending: a misspelt or unusually suffixed verb ("verilcek",
+#: "kullanicam") still starts like the indexed form ("verilir", "kullanirim"). The least
+#: shared start, in letters and as a share of the shorter word.
+SHARED_START = 5
+SHARED_SHARE = 0.6
+K1, B = 1.2, 0.75
+
+
+@dataclass(frozen=True, slots=True)
+class FaqDocument:
+    """What the ranker needs of an entry."""
+
+    id: str
+    question: str
+    alternates: tuple[str, ...]
+    answer: str
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    id: str
+    question: str
+    score: float
+
+
+def _index(documents: list[list[str]]) -> bm25s.BM25 | None:
+    """A BM25 index of the documents, None when they hold no term at all."""
+    if not any(documents):
+        return None
+    retriever = bm25s.BM25(k1=K1, b=B)
+    retriever.index(documents, show_progress=False)
+    return retriever
+
+
+def _scores(index: bm25s.BM25 | None, terms: list[str], size: int) -> list[float]:
+    if index is None:
+        return [0.0] * size
+    return [float(value) for value in index.get_scores(terms)]
+
+
+def _same_root(first: str, second: str) -> bool:
+    """Whether one stem starts the other: at five letters or more, any ending (``kargo``,
+    ``kargolanir``); at four, one more letter only (``bede``, ``beden``; not ``hava``,
+    ``havale``)."""
+    shorter, longer = sorted((first, second), key=len)
+    if len(shorter) < MIN_STEM or not longer.startswith(shorter):
+        return False
+    return len(shorter) > MIN_STEM or len(longer) - len(shorter) <= 1
+
+
+def _shared_start(first: str, second: str) -> int:
+    count = 0
+    for left, right in zip(first, second, strict=False):
+        if left != right:
+            break
+        count += 1
+    return count
+
+
+class Ranker:
+    """Built once per (site, language, version of the entries); rank() is read-only."""
+
+    def __init__(self, entries: Sequence[FaqDocument], locale: str) -> None:
+        self.locale = locale
+        self.entries = list(entries)
+        phrase_terms: list[list[str]] = []
+        self._phrase_terms: list[set[str]] = []
+        self._phrase_owner: list[int] = []
+        answer_words_seen: set[str] = set()
+        phrase_words: set[str] = set()
+        self._entry_terms: list[set[str]] = []
+        self._answer_terms: list[set[str]] = []
+        for position, entry in enumerate(self.entries):
+            own: set[str] = set()
+            for phrase in (entry.question, *entry.alternates):
+                said = words(phrase, locale)
+                phrase_words.update(said)
+                phrase_terms.append([stem(word, locale) for word in said])
+                own.update(phrase_terms[-1])
+                self._phrase_owner.append(position)
+            self._entry_terms.append(own)
+            answer_words = words(entry.answer, locale)
+            answer_words_seen.update(answer_words)
+            self._answer_terms.append({stem(word, locale) for word in answer_words})
+        self._phrase_terms = [set(terms) for terms in phrase_terms]
+        self._phrases = _index(phrase_terms)
+        self._answers = _index([sorted(terms) for terms in self._answer_terms])
+        self._vocabulary = sorted(set().union(*self._entry_terms, *self._answer_terms))
+        self._known = frozenset(self._vocabulary)
+        #: Question and alternate words first: a misspelt word is looked for among them
+        #: before the answers' words ("verilcek" is the question's "verilir", not an
+        #: answer's "verilecek").
+        self._phrase_words = sorted(phrase_words)
+        self._words = sorted(answer_words_seen | phrase_words)
+        count = len(self.entries)
+        frequency: dict[str, int] = {}
+        for position in range(count):
+            for term in self._entry_terms[position] | self._answer_terms[position]:
+                frequency[term] = frequency.get(term, 0) + 1
+        self._idf = {
+            term: math.log(1 + (count - seen + 0.5) / (seen + 0.5))
+            for term, seen in frequency.items()
+        }
+        self._unknown_idf = math.log(1 + (count + 0.5) / 0.5)
+
+    @staticmethod
+    def _starting_with(vocabulary: list[str], start: str) -> list[str]:
+        """The words of the sorted ``vocabulary`` that start with ``start``."""
+        found: list[str] = []
+        for position in range(bisect_left(vocabulary, start), len(vocabulary)):
+            if not vocabulary[position].startswith(start):
+                break
+            found.append(vocabulary[position])
+        return found
+
+    def _own_term(self, word: str) -> str | None:
+        """The indexed term of a folded word by its stem or a related stem, else None."""
+        term = stem(word, self.locale)
+        if term in self._known:
+            return term
+        if len(term) >= MIN_STEM:
+            related = [known for known in self._vocabulary if _same_root(known, term)]
+            if related:
+                return min(related, key=lambda known: abs(len(known) - len(term)))
+        return None
+
+    def _spelt_term(self, word: str) -> str | None:
+        """The indexed term of a misspelt or oddly suffixed word, else None."""
+        if len(word) < MIN_STEM:
+            return None
+        for vocabulary in (self._phrase_words, self._words):
+            found = self._spelt_in(vocabulary, word)
+            if found is not None:
+                return stem(found, self.locale)
+        return None
+
+    def _spelt_in(self, vocabulary: list[str], word: str) -> str | None:
+        nearest = process.extractOne(word, vocabulary, scorer=fuzz.ratio, score_cutoff=FUZZY_RATIO)
+        if nearest is not None:
+            return str(nearest[0])
+        if self.locale != "tr" or len(word) < SHARED_START:
+            return None
+        alike = [
+            known
+            for known in self._starting_with(vocabulary, word[:SHARED_START])
+            if _shared_start(known, word) >= SHARED_SHARE * min(len(known), len(word))
+        ]
+        if not alike:
+            return None
+        return max(alike, key=lambda known: (_shared_start(known, word), -len(known)))
+
+    def _synonym_term(self, word: str) -> str | None:
+        """The indexed term of a word of the same meaning (``synonyms``), else None."""
+        for other in synonyms(word, self.locale):
+            term = self._own_term(other)
+            if term is not None:
+                return term
+            started = self._starting_with(self._words, other)
+            if started:
+                return stem(min(started, key=len), self.locale)
+        return None
+
+    def _vocabulary_term(self, word: str) -> str | None:
+        """The indexed term a folded question word stands for, None when it has none."""
+        return self._own_term(word) or self._spelt_term(word) or self._synonym_term(word)
+
+    def query_terms(self, text: str) -> tuple[dict[str, float], float]:
+        """The indexed terms of the question's words with their IDF, and the weight of
+        the words the FAQ does not know (each as heavy as the rarest possible term)."""
+        known: dict[str, float] = {}
+        unknown = 0
+        for word in dict.fromkeys(words(text, self.locale)):
+            term = self._vocabulary_term(word)
+            if term is None:
+                unknown += 1
+            else:
+                known.setdefault(term, self._idf.get(term, 0.0))
+        return known, unknown * self._unknown_idf * UNKNOWN_WEIGHT
+
+    def _phrase_fit(self, index: int, known: dict[str, float]) -> float:
+        """How much of a phrase (IDF-weighted) the question's terms cover: "Kargo ucreti
+        ne kadar?" fits "kargo ucreti" better than "Iade kargo ucretini kim oder?"."""
+        phrase = self._phrase_terms[index]
+        total = sum(self._idf.get(term, 0.0) for term in phrase)
+        found = sum(self._idf.get(term, 0.0) for term in phrase if term in known)
+        return found / total if total > 0 else 0.0
+
+    def rank(self, text: str, limit: int = 5) -> list[Scored]:
+        """The best ``limit`` entries for ``text``, best first, scores in [0, 1]."""
+        if not self.entries:
+            return []
+        known, unknown_weight = self.query_terms(text)
+        known_weight = sum(known.values())
+        total_weight = known_weight + unknown_weight
+        if not known or total_weight <= 0:
+            return []
+        phrase_scores = _scores(self._phrases, list(known), len(self._phrase_owner))
+        answer_scores = _scores(self._answers, list(known), len(self.entries))
+        best_phrase = [0.0] * len(self.entries)
+        phrase_fit = [0.0] * len(self.entries)
+        for index, value in enumerate(phrase_scores):
+            if value <= 0:
+                continue
+            owner = self._phrase_owner[index]
+            best_phrase[owner] = max(best_phrase[owner], value)
+            phrase_fit[owner] = max(phrase_fit[owner], self._phrase_fit(index, known))
+        # The most a document could score for these words: each at its IDF times (k1 + 1).
+        ceiling = known_weight * (K1 + 1)
+        scored: list[Scored] = []
+        for position, entry in enumerate(self.entries):
+            bm25 = best_phrase[position] + ANSWER_WEIGHT * answer_scores[position]
+            if bm25 <= 0:
+                continue
+            covered = 0.0
+            for term, weight in known.items():
+                if term in self._entry_terms[position]:
+                    covered += weight
+                elif term in self._answer_terms[position]:
+                    covered += weight * ANSWER_COVERAGE
+            coverage = covered / total_weight
+            relative = min(1.0, bm25 / ceiling) if ceiling > 0 else 0.0
+            score = (
+                COVERAGE_WEIGHT * coverage
+                + PHRASE_WEIGHT * phrase_fit[position]
+                + (1 - COVERAGE_WEIGHT - PHRASE_WEIGHT) * relative
+            )
+            scored.append(Scored(entry.id, entry.question, round(score, 4)))
+        scored.sort(key=lambda item: item.score, reverse=True)
+        return scored[:limit]

@@ -1,0 +1,67 @@
+"""Shop vocabulary that means the same thing, folded like the text.
+
+A shopper writes "yollamak" where the FAQ says "göndermek", "vade" where it says
+"taksit", "options" where it says "plans". A question word the FAQ does not know is
+tried once more as each word of its group, so a site's entries need not list every
+synonym as an alternate. Only unknown words are rescued this way: a word the FAQ
+already uses keeps its own meaning, and the groups stay small and general (written
+by hand from shop vocabulary, not from the evaluation questions) so that an off-topic
+question does not borrow a meaning it does not have.
+
+A question word belongs to a group when it starts with one of the group's words (its
+suffixes follow: "yolladim", "vadeli", "options").
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+TURKISH = (
+    ("gonder", "yolla", "postala"),
+    ("kargo", "paket", "koli", "gonderi"),
+    ("kurye", "kargocu", "dagitici"),
+    ("taksit", "vade"),
+    ("eposta", "mail", "email", "posta"),
+    ("mesaj", "sms", "bildirim"),
+    ("ucret", "fiyat", "bedel"),
+    ("iptal", "vazgec"),
+    ("sifre", "parola"),
+    ("hesap", "uyelik", "profil"),
+    ("kupon", "promosyon", "indirim"),
+    ("hasar", "kirik", "bozuk", "ezik", "kusur", "defo"),
+    ("beden", "olcu", "kalip"),
+    ("degistir", "degisim", "takas"),
+    ("fatura", "fis", "makbuz"),
+    ("magaza", "butik"),
+)
+
+ENGLISH = (
+    ("option", "choice", "plan"),
+    ("parcel", "package", "shipment", "box"),
+    ("courier", "carrier"),
+    ("refund", "reimburse"),
+    ("broken", "damaged", "defective", "faulty", "cracked"),
+    ("email", "mail"),
+    ("coupon", "voucher", "promo", "discount"),
+    ("cancel", "cancellation"),
+    ("receipt", "invoice"),
+    ("password", "passcode"),
+    ("delete", "remove", "close"),
+    ("store", "shop", "boutique"),
+    ("installment", "instalment"),
+    ("colour", "color"),
+    ("ship", "send", "dispatch"),
+)
+
+BY_LOCALE = {"tr": TURKISH, "en": ENGLISH}
+
+
+@lru_cache(maxsize=65536)
+def synonyms(word: str, locale: str) -> tuple[str, ...]:
+    """The other words of the groups ``word`` (folded) belongs to, nearest first."""
+    found: list[str] = []
+    for group in BY_LOCALE.get(locale, ()):
+        own = [member for member in group if word.startswith(member)]
+        if own:
+            found.extend(member for member in group if member not in own)
+    return tuple(dict.fromkeys(found))

@@ -1,0 +1,57 @@
+"""A visitor's earlier conversations, for ``welcome.history``.
+
+The shopper keeps the transcript of what it discussed lately (and a resolution it has
+not rated yet still offers its rating) after a reload or on another page: the
+conversations resolved within :data:`HISTORY_DAYS`, newest first, at most
+:data:`HISTORY_CONVERSATIONS`, each with its visible messages (never internal notes),
+at most the last :data:`HISTORY_MESSAGES` of each, so a welcome stays small.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, select
+
+from chat_server.chat.transitions import RESOLVED
+from chat_server.model.tables import Conversation, Message
+from chat_server.runtime.state import Runtime
+
+HISTORY_DAYS = 30
+HISTORY_CONVERSATIONS = 5
+HISTORY_MESSAGES = 200
+
+CONVERSATION = Conversation.__table__
+MESSAGE = Message.__table__
+
+Earlier = list[tuple[Conversation, list[Message]]]
+
+
+def _earlier(connection: Connection, visitor_id: str, now: datetime) -> Earlier:
+    rows = connection.execute(
+        select(CONVERSATION)
+        .where(
+            CONVERSATION.c.visitor_id == visitor_id,
+            CONVERSATION.c.status == RESOLVED,
+            CONVERSATION.c.resolved_at >= now - timedelta(days=HISTORY_DAYS),
+        )
+        .order_by(CONVERSATION.c.resolved_at.desc(), CONVERSATION.c.id.desc())
+        .limit(HISTORY_CONVERSATIONS)
+    ).all()
+    if not rows:
+        return []
+    conversations = [Conversation.model_construct(**row._mapping) for row in rows]
+    messages: dict[str, list[Message]] = {c.id: [] for c in conversations}
+    found = connection.execute(
+        select(MESSAGE)
+        .where(MESSAGE.c.conversation_id.in_(list(messages)), MESSAGE.c.internal.is_(False))
+        .order_by(MESSAGE.c.conversation_id, MESSAGE.c.seq)
+    )
+    for row in found:
+        messages[row.conversation_id].append(Message.model_construct(**row._mapping))
+    return [(c, messages[c.id][-HISTORY_MESSAGES:]) for c in conversations]
+
+
+async def earlier_conversations(rt: Runtime, visitor_id: str, now: datetime) -> Earlier:
+    """The visitor's conversations resolved lately, newest first, with visible messages."""
+    return await rt.db.read(lambda connection: _earlier(connection, visitor_id, now))
