@@ -24,11 +24,12 @@ run: setup
 	.venv/bin/chat-server demo --host $(HOST) --port $(PORT)
 	.venv/bin/chat-server run --host $(HOST) --port $(PORT)
 
-## Debian packages the tests use (real Redis, PostgreSQL and Chromium).
+## Debian packages the tests use (real Redis, PostgreSQL, Chromium, and openssl for a TLS certificate).
 system-packages:
 	@missing=""; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v openssl >/dev/null || missing="$$missing openssl"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \

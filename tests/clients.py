@@ -13,26 +13,13 @@ from websockets.asyncio.client import ClientConnection
 PAGE = {"url": "https://shop.example/", "title": "Home", "referrer": None}
 
 
-class Client:
-    """Reads continuously, as a browser does, so the server never sees a slow consumer."""
+class FrameInbox:
+    """Frames a reader task puts in ``_inbox`` (an exception ends it), taken by tests in
+    order; the WebSocket and the SSE clients share it."""
 
-    def __init__(self, connection: ClientConnection) -> None:
-        self.connection = connection
+    def __init__(self) -> None:
         self.frames: list[dict[str, Any]] = []
         self._inbox: asyncio.Queue[dict[str, Any] | BaseException] = asyncio.Queue()
-        self._reader = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        try:
-            async for raw in self.connection:
-                self._inbox.put_nowait(json.loads(raw))
-        except BaseException as exc:  # noqa: BLE001 - handed to the next recv()
-            self._inbox.put_nowait(exc)
-            return
-        self._inbox.put_nowait(websockets.ConnectionClosedOK(self.connection.close_rcvd, None))
-
-    async def send(self, frame: dict[str, Any] | str | bytes) -> None:
-        await self.connection.send(frame if isinstance(frame, (str, bytes)) else json.dumps(frame))
 
     async def recv(self, timeout: float = 5.0) -> dict[str, Any]:
         item = await asyncio.wait_for(self._inbox.get(), timeout)
@@ -61,6 +48,27 @@ class Client:
                 frames.append(await self.recv(quiet))
             except TimeoutError:
                 return frames
+
+
+class Client(FrameInbox):
+    """Reads continuously, as a browser does, so the server never sees a slow consumer."""
+
+    def __init__(self, connection: ClientConnection) -> None:
+        super().__init__()
+        self.connection = connection
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        try:
+            async for raw in self.connection:
+                self._inbox.put_nowait(json.loads(raw))
+        except BaseException as exc:  # noqa: BLE001 - handed to the next recv()
+            self._inbox.put_nowait(exc)
+            return
+        self._inbox.put_nowait(websockets.ConnectionClosedOK(self.connection.close_rcvd, None))
+
+    async def send(self, frame: dict[str, Any] | str | bytes) -> None:
+        await self.connection.send(frame if isinstance(frame, (str, bytes)) else json.dumps(frame))
 
     async def close(self) -> None:
         await self.connection.close()

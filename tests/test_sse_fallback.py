@@ -220,7 +220,8 @@ async def test_a_stream_without_hello_is_ended_and_an_open_stream_counts_as_onli
 
 @pytest.mark.skipif(
     not os.environ.get("CHAT_TEST_REDIS_URL"),
-    reason="two processes need Redis (CHAT_TEST_REDIS_URL); run through .ci/with-services.sh",
+    reason="two processes need Redis (CHAT_TEST_REDIS_URL); runs in make test's PostgreSQL + Redis "
+    "pass, where a skip counts as a failure",
 )
 async def test_a_stream_on_one_process_takes_posts_sent_to_the_other(tmp_path: Path) -> None:
     def start_pair() -> tuple[Server, Server]:

@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 import httpx
+from clients import FrameInbox
 
 PAGE = {"url": "https://shop.example/", "title": "Home", "referrer": None}
 #: A browser's user agent: httpx's own is taken for a bot, and bots are not listed online.
@@ -18,18 +19,17 @@ class StreamClosed(Exception):
     """The server ended the event stream."""
 
 
-class SseVisitor:
+class SseVisitor(FrameInbox):
     """Reads the event stream continuously, as a browser's EventSource does."""
 
     def __init__(self, base: str, site_key: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__()
         self.base = base
         self.site_key = site_key
         self.headers = {"user-agent": BROWSER, **(headers or {})}
         self.http = httpx.AsyncClient(timeout=15)
         self.stream_id = ""
         self.welcome: dict[str, Any] = {}
-        self.frames: list[dict[str, Any]] = []
-        self._inbox: asyncio.Queue[dict[str, Any] | BaseException] = asyncio.Queue()
         self._reader: asyncio.Task[None] | None = None
         self._opened: asyncio.Future[str] = asyncio.get_running_loop().create_future()
 
@@ -94,34 +94,6 @@ class SseVisitor:
             },
         )
         return response.status_code, response.json()
-
-    async def recv(self, timeout: float = 5.0) -> dict[str, Any]:
-        item = await asyncio.wait_for(self._inbox.get(), timeout)
-        if isinstance(item, BaseException):
-            self._inbox.put_nowait(item)
-            raise item
-        self.frames.append(item)
-        return item
-
-    async def expect(self, kind: str, timeout: float = 5.0, **match: Any) -> dict[str, Any]:
-        """The next frame of this type (and fields), skipping others."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise TimeoutError(f"no {kind} frame matching {match} within {timeout}s")
-            frame = await self.recv(remaining)
-            if frame.get("type") == kind and all(frame.get(k) == v for k, v in match.items()):
-                return frame
-
-    async def drain(self, quiet: float = 0.3) -> list[dict[str, Any]]:
-        frames = []
-        while True:
-            try:
-                frames.append(await self.recv(quiet))
-            except TimeoutError:
-                return frames
 
     async def say(self, text: str, client_id: str | None = None) -> dict[str, Any]:
         client_id = client_id or uuid.uuid4().hex
