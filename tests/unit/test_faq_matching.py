@@ -91,6 +91,18 @@ def test_the_held_out_questions_meet_issue_14s_targets_where_measured() -> None:
     assert measured.wrong_answers <= 0.08, measured
 
 
+def test_the_second_held_out_set_scores_as_first_measured() -> None:
+    measured = measure("held_out_2.json")
+    # Written on 2026-12-06 after the first held-out set had been looked at, committed
+    # before it was measured, measured once with the method unchanged (112 questions, 95
+    # answerable): 70 right (0.737), 25 left to a person, none wrong; 15 of 17 off-topic
+    # refused (0.882); 2 wrong of 72 answers sent (0.028). Short of issue 14's 0.85: the
+    # method is cautious on wordings it has not seen, and says so by handing over.
+    assert measured.answered_right >= 0.72, measured
+    assert measured.refused >= 0.80, measured
+    assert measured.wrong_answers <= 0.08, measured
+
+
 def test_the_tuning_questions_still_score_as_tuned() -> None:
     measured = measure("tuning.json")
     # Measured: 0.954 answered right, 0.909 of off-topic refused, no wrong entry.
