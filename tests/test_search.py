@@ -115,6 +115,29 @@ async def test_agents_replies_and_internal_notes_are_found_at_once(server: Serve
     await visitor.close()
 
 
+async def test_messages_sent_at_the_same_moment_are_all_found_once_acknowledged(
+    server: Server,
+) -> None:
+    # Messages arriving together share one transaction, and their index rows go in
+    # together just before its commit: each must be searchable once its ack is out.
+    site = server.create_site("Toplu")
+    admin = server.create_agent("admin")
+    shoppers = await asyncio.gather(
+        *(Visitor.connect(server.ws_base, site["key"]) for _ in range(12))
+    )
+    acks = await asyncio.gather(
+        *(shopper.say(f"sepetim{i} bosaldi") for i, shopper in enumerate(shoppers))
+    )
+    assert all(ack["type"] == "ack" for ack in acks)
+    hits = found(server, admin["token"], "sepetim", site)
+    assert sorted(hit["message_id"] for hit in hits) == sorted(ack["message"]["id"] for ack in acks)
+    assert found(server, admin["token"], "sepetim7", site)[0]["snippet"] == (
+        "<mark>sepetim7</mark> bosaldi"
+    )
+    for shopper in shoppers:
+        await shopper.close()
+
+
 async def test_a_visitors_name_and_email_are_found(server: Server) -> None:
     site = server.create_site("Kişiler")
     admin = server.create_agent("admin")

@@ -4,10 +4,11 @@ SQLite: an FTS5 table ``message_search(body, message_id UNINDEXED, conversation_
 UNINDEXED)``; PostgreSQL: a table ``message_search(message_id, conversation_id,
 document tsvector)`` with a GIN index (``migrations/versions/0004_search_index.py``).
 Both hold :func:`~chat_server.search.folding.document`, the folded words, so both
-dialects match the same words. A message is indexed by one INSERT in the transaction
-that stores it (:func:`index_message`, called by ``chat.posting``): it is searchable
-as soon as it is committed. Erasure and retention call :func:`forget` before they
-delete messages, and :func:`compact` after, so an erased word leaves FTS5's segments.
+dialects match the same words. A message is indexed in the transaction that stores it
+(:func:`index_message`, called by ``chat.posting``; the index rows of a write batch go
+in with one ``executemany`` just before its commit): it is searchable as soon as it is
+committed. Erasure and retention call :func:`forget` before they delete messages, and
+:func:`compact` after, so an erased word leaves FTS5's segments.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy import Connection, Select, column, delete, table, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chat_server.search.folding import document
+from chat_server.storage import deferred
 
 TABLE_NAME = "message_search"
 SEARCH = table(TABLE_NAME, column("message_id"), column("conversation_id"))
@@ -38,8 +40,11 @@ _OPTIMIZE = text("INSERT INTO message_search (message_search) VALUES ('optimize'
 
 
 def index_message(connection: Connection, message: Mapping[str, Any]) -> None:
-    """Index a message being stored (``message``: its row as inserted)."""
-    connection.execute(
+    """Index a message being stored (``message``: its row as inserted). Nothing in the
+    same write batch searches, so the row joins the batch's other index rows in one
+    ``executemany`` before the commit (``storage.deferred``)."""
+    deferred.add(
+        connection,
         _INSERT[connection.dialect.name],
         {
             "body": document(message["text"]),

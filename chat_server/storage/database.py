@@ -43,6 +43,7 @@ from sqlalchemy.ext.asyncio import (
 
 from chat_server.config.settings import Settings
 from chat_server.model.errors import DomainError
+from chat_server.storage import deferred
 
 log = logging.getLogger(__name__)
 
@@ -148,23 +149,29 @@ def _run_batch(
     connection: Connection, batch: list[_Write], react: ChangeHook | None = None
 ) -> list[tuple[bool, Any]]:
     """Run each write on ``connection`` (inside the caller's transaction), then ``react``
-    to the events its result carries.
+    to the events its result carries; last, insert the rows the writes deferred
+    (:mod:`~chat_server.storage.deferred`).
 
     A :class:`DomainError` fails only its own write: the functions raise those
     before they change anything. Any other error propagates, and the caller
     rolls the batch back and runs its writes one by one.
     """
     outcomes: list[tuple[bool, Any]] = []
-    for write in batch:
-        try:
-            result = write.fn(connection)
-        except DomainError as exc:
-            outcomes.append((False, exc))
-            continue
-        events = getattr(result, "events", None)
-        if react is not None and events:
-            react(connection, events)
-        outcomes.append((True, result))
+    deferred.begin(connection)
+    try:
+        for write in batch:
+            try:
+                result = write.fn(connection)
+            except DomainError as exc:
+                outcomes.append((False, exc))
+                continue
+            events = getattr(result, "events", None)
+            if react is not None and events:
+                react(connection, events)
+            outcomes.append((True, result))
+        deferred.flush(connection)
+    finally:
+        deferred.discard(connection)
     return outcomes
 
 
