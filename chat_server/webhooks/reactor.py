@@ -34,6 +34,7 @@ from chat_server.model.tables import AuthorKind, utcnow
 from chat_server.outbox.availability import no_agent_online
 from chat_server.outbox.items import enqueue
 from chat_server.webhooks import catalog
+from chat_server.wire import webhook_bodies
 from chat_server.wire.views import conversation_view, iso, journey_view, message_view
 
 WEBHOOK = Webhook.__table__
@@ -59,11 +60,9 @@ def enqueue_deliveries(connection: Connection, events: Sequence[DomainEvent]) ->
         return
     for event in events:
         for announcement in _announcements(connection, event, webhooks):
-            payload = {
-                "type": announcement.type,
-                "created_at": iso(announcement.at),
-                "data": announcement.data,
-            }
+            payload = webhook_bodies.announcement(
+                announcement.type, iso(announcement.at), announcement.data
+            )
             for webhook in _subscribers(webhooks, announcement.type, announcement.site_id):
                 enqueue(
                     connection,

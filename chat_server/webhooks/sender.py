@@ -9,7 +9,6 @@ answer, a timeout or a refused connection is retried.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 import httpx
@@ -22,6 +21,7 @@ from chat_server.outbox.handlers import AttemptFailed, PermanentFailure
 from chat_server.outbox.items import OutboxItemView
 from chat_server.runtime.state import Runtime
 from chat_server.webhooks.addresses import require_public
+from chat_server.wire import webhook_bodies
 
 WEBHOOK = Webhook.__table__
 USER_AGENT = "chat-server-webhooks/1"
@@ -37,14 +37,7 @@ def _target(connection: Connection, webhook_id: str | None) -> tuple[str, str] |
 
 
 def body_of(item: OutboxItemView) -> bytes:
-    payload = item.payload
-    body = {
-        "id": item.id,
-        "type": payload["type"],
-        "created_at": payload["created_at"],
-        "data": payload["data"],
-    }
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    return webhook_bodies.body(item.id, item.payload)
 
 
 def signed_headers(item_id: str, secret: str, body: bytes, at: datetime) -> dict[str, str]:
