@@ -17,7 +17,7 @@ import pytest
 
 from chat_server.assistant.retrieval.confidence import confident
 from chat_server.assistant.retrieval.ranker import FaqDocument, Ranker
-from chat_server.assistant.retrieval.terms import stem, terms
+from chat_server.assistant.retrieval.terms import stem, terms, verb_root
 
 DATA = Path(__file__).parent.parent / "data" / "assistant"
 
@@ -81,34 +81,49 @@ def measure(name: str) -> Measured:
 
 
 def test_the_held_out_questions_meet_issue_14s_targets_where_measured() -> None:
-    measured = measure("held_out.json")
-    # Measured once, after the method was fixed on tuning.json (89 questions, 68
-    # answerable): 54 right (0.794), 11 unanswered, 3 wrong; 20 of 21 off-topic refused
-    # (0.952); 4 wrong of 58 answers sent (0.069). Issue 14 asks 0.85 answered right:
-    # not reached, so that figure is held at what was measured, minus a small margin.
-    assert measured.answered_right >= 0.77, measured
-    assert measured.refused >= 0.80, measured
-    assert measured.wrong_answers <= 0.08, measured
-
-
-def test_the_second_held_out_set_scores_as_first_measured() -> None:
     measured = measure("held_out_2.json")
-    # Written on 2026-12-06 after the first held-out set had been looked at, committed
-    # before it was measured, measured once with the method unchanged (112 questions, 95
-    # answerable): 70 right (0.737), 25 left to a person, none wrong; 15 of 17 off-topic
-    # refused (0.882); 2 wrong of 72 answers sent (0.028). Short of issue 14's 0.85: the
-    # method is cautious on wordings it has not seen, and says so by handing over.
-    assert measured.answered_right >= 0.72, measured
+    # held_out_2.json: written on 2026-12-06, committed before it was measured, never
+    # tuned on (112 questions, 95 answerable). Before the verb-root lookup: 70 right
+    # (0.737). With it, measured once: 71 right (0.747), 24 left to a person, none
+    # wrong; 15 of 17 off-topic refused (0.882); 2 wrong of 73 answers sent (0.027).
+    # Issue 14 asks 0.85 answered right: not reached, so that figure is held at what was
+    # measured, minus a small margin; the other two meet their targets.
+    assert measured.answered_right >= 0.73, measured
     assert measured.refused >= 0.80, measured
     assert measured.wrong_answers <= 0.08, measured
 
 
-def test_the_tuning_questions_still_score_as_tuned() -> None:
-    measured = measure("tuning.json")
-    # Measured: 0.954 answered right, 0.909 of off-topic refused, no wrong entry.
-    assert measured.answered_right >= 0.93, measured
-    assert measured.refused >= 0.85, measured
-    assert measured.wrong_answers <= 0.03, measured
+@pytest.mark.parametrize(
+    ("name", "right", "refused", "wrong_answers"),
+    [
+        # tuning.json: 85 of 87 right, 20 of 22 off-topic refused, 2 wrong of 87 sent.
+        ("tuning.json", 0.97, 0.90, 0.03),
+        # held_out.json, the first held-out set: measured once at 0.794 right, then its
+        # misses chose the verb-root lookup, so it is tuning data now: 56 of 68 right,
+        # 21 of 21 refused, 4 wrong of 60 sent.
+        ("held_out.json", 0.82, 0.95, 0.07),
+    ],
+)
+def test_the_tuning_questions_still_score_as_tuned(
+    name: str, right: float, refused: float, wrong_answers: float
+) -> None:
+    measured = measure(name)
+    assert measured.answered_right >= right, measured
+    assert measured.refused >= refused, measured
+    assert measured.wrong_answers <= wrong_answers, measured
+
+
+def test_a_turkish_verb_form_is_read_by_its_root() -> None:
+    assert verb_root("giremiyorum", "tr") == "gir"
+    assert verb_root("silmek", "tr") == "sil"
+    assert verb_root("gelmis", "tr") == "gel"
+    assert verb_root("almak", "tr") is None  # "al": too short a root to look up
+    assert verb_root("kargo", "tr") is None
+    assert verb_root("sending", "en") is None
+    ranker = rankers()["tr"]
+    # "Üyeliğimi nasıl silerim?": the infinitive finds the entry's verb by its root.
+    assert ranker.query_terms("silmek")[0].keys() == ranker.query_terms("silerim")[0].keys()
+    assert ranker.query_terms("silmek")[1] == 0
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,9 @@ words are first mapped onto the index's vocabulary: the same stem, a stem one is
 start of the other (``bede``/``beden``, ``degis``/``degistirmek``), the nearest
 indexed word by ``rapidfuzz`` ratio (``nerde``/``nerede``, ``ucretsz``/``ucretsiz``),
 in Turkish a word that starts the same way (``verilcek``/``verilir``), looked for
-among the questions' and alternates' words before the answers', and last a word of the
-same meaning (``synonyms``: ``yollamak``/``gondermek``, ``vade``/``taksit``).
+among the questions' and alternates' words before the answers', then a word of the
+same meaning (``synonyms``: ``yollamak``/``gondermek``, ``vade``/``taksit``), and last,
+in Turkish, a word starting with the verb's root (``giremiyorum``/``giris``).
 
 The score of an entry combines, in [0, 1], how much of the question it covers (each
 question word weighted by its IDF; a word the FAQ does not know at all counts against
@@ -27,7 +28,7 @@ import bm25s
 from rapidfuzz import fuzz, process
 
 from chat_server.assistant.retrieval.synonyms import synonyms
-from chat_server.assistant.retrieval.terms import MIN_STEM, stem, words
+from chat_server.assistant.retrieval.terms import MIN_STEM, stem, verb_root, words
 
 ANSWER_WEIGHT = 0.3
 #: How much an answer-only match covers of a question word, against 1 for a phrase match.
@@ -201,9 +202,26 @@ class Ranker:
                 return stem(min(started, key=len), self.locale)
         return None
 
+    def _verb_term(self, word: str) -> str | None:
+        """The indexed term of a Turkish verb form the FAQ writes otherwise ("silmek" is
+        the question's "silerim"), found by its root among the questions' words first."""
+        root = verb_root(word, self.locale)
+        if root is None:
+            return None
+        for vocabulary in (self._phrase_words, self._words):
+            started = self._starting_with(vocabulary, root)
+            if started:
+                return stem(min(started, key=len), self.locale)
+        return None
+
     def _vocabulary_term(self, word: str) -> str | None:
         """The indexed term a folded question word stands for, None when it has none."""
-        return self._own_term(word) or self._spelt_term(word) or self._synonym_term(word)
+        return (
+            self._own_term(word)
+            or self._spelt_term(word)
+            or self._synonym_term(word)
+            or self._verb_term(word)
+        )
 
     def query_terms(self, text: str) -> tuple[dict[str, float], float]:
         """The indexed terms of the question's words with their IDF, and the weight of

@@ -22,6 +22,19 @@ from chat_server.search.folding import WORD, fold
 
 LOCALES = ("tr", "en")
 MIN_STEM = 4
+#: Turkish verb endings (tense, negation, ability, person; folded, longest first):
+#: "giremiyorum", "silmek", "gelmis" keep their root ("gir", "sil", "gel").
+_VERB_ENDINGS = tuple(
+    sorted(
+        """emiyorum amiyorum emiyor amiyor iyorum uyorum iyoruz uyoruz iyor uyor mek mak
+        mis mus medi madi medim madim ecek acak ecegim acagim ken dim dum tim tum erim arim
+        ebilir abilir""".split(),
+        key=len,
+        reverse=True,
+    )
+)
+#: A verb root is at least this long ("sil", "gir", "gel"; not "al" or "ol").
+MIN_VERB_ROOT = 3
 _INFINITIVE = ("mek", "mak")
 _STEMMERS = {"tr": snowballstemmer.stemmer("turkish"), "en": snowballstemmer.stemmer("english")}
 
@@ -45,6 +58,20 @@ def stem(word: str, locale: str) -> str:
     if len(stemmed) < MIN_STEM <= len(word):
         return word[:MIN_STEM]
     return stemmed if stemmed else word
+
+
+def verb_root(word: str, locale: str) -> str | None:
+    """The root of a folded Turkish verb form (``giremiyorum`` to ``gir``), else None.
+
+    Snowball's Turkish stemmer leaves verb endings on, so a verb the FAQ writes in
+    another form ("Hesabıma giriş yapamıyorum", "Üyeliğimi nasıl silerim") would count
+    as a word it does not know; the ranker looks the root up among the FAQ's words."""
+    if locale != "tr":
+        return None
+    for ending in _VERB_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= MIN_VERB_ROOT:
+            return word[: -len(ending)]
+    return None
 
 
 def terms(text: str, locale: str) -> list[str]:
