@@ -62,6 +62,20 @@ def run_steps(steps: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
     return [s for s in steps or [] if "skipped" not in s]
 
 
+def kept_up(steps: list[dict[str, Any]] | None, rate: int) -> bool:
+    """Whether the server sustained ``rate``: some step delivered at least ``rate`` within
+    the step itself, or the step offered ``rate`` delivered 99 % of it in all and 97 % within
+    the step (what was still in flight as the step ended is not a backlog). A step that
+    only caught up in the drain after it does not count."""
+    best = best_sustained(steps)
+    if best is not None and best >= rate:
+        return True
+    at = step_at(steps, rate)
+    if not at or "skipped" in at:
+        return False
+    return bool(at["delivered_ratio"] >= 0.99 and (at.get("sustained_rate") or 0) >= 0.97 * rate)
+
+
 def best_sustained(steps: list[dict[str, Any]] | None) -> float | None:
     values = [
         s.get("sustained_rate") for s in run_steps(steps) if s.get("sustained_rate") is not None
@@ -341,7 +355,7 @@ def targets(results: dict[str, Any]) -> list[list[str]]:
             )
             continue
         at = step_at(steps, 2000)
-        met = None if quick else bool(at and "skipped" not in at and at["delivered_ratio"] >= 0.99)
+        met = None if quick else kept_up(steps, 2000)
         rows.append(
             [
                 f"2,000 persisted chat messages/s sustained ({key})",
@@ -400,7 +414,7 @@ def targets(results: dict[str, Any]) -> list[list[str]]:
     track = (results.get("sqlite") or {}).get("tracking")
     if track:
         at = step_at(track, 2000)
-        met = None if quick else bool(at and "skipped" not in at and at["delivered_ratio"] >= 0.99)
+        met = None if quick else kept_up(track, 2000)
         rows.append(
             [
                 "2,000 page views/s sustained (SQLite)",
@@ -579,6 +593,12 @@ def write(results: dict[str, Any], output: Path) -> None:
             ["target (2 cores, load generator on the same machine)", "measured", ""],
             targets(results),
         )
+    )
+    add("")
+    add(
+        "A rate counts as sustained when some step delivered at least that many per second "
+        "within the step, or when the step offering it delivered 99 % in all and 97 % within "
+        "the step; a backlog that only drained after the step does not count."
     )
     add("")
     add("## Results")
