@@ -413,7 +413,6 @@ def targets(results: dict[str, Any]) -> list[list[str]]:
     # 3. tracking
     track = (results.get("sqlite") or {}).get("tracking")
     if track:
-        at = step_at(track, 2000)
         met = None if quick else kept_up(track, 2000)
         rows.append(
             [

@@ -13,22 +13,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "chat_server"
-DOMAIN = (
-    "admin",
-    "assistant",
-    "attachments",
-    "chat",
-    "delivery",
-    "mail",
-    "outbox",
-    "routing",
-    "search",
-    "sla",
-    "stats",
-    "visitors",
-    "webhooks",
-    "runtime",
-)
 MAX_PYTHON_LINES = 400
 MAX_SCRIPT_LINES = 600
 
@@ -79,10 +63,11 @@ def _frame_literals(path: Path) -> list[int]:
 
 
 def test_no_frame_is_built_outside_the_wire_package() -> None:
+    # Every package but wire: a list of the domain packages went stale once already.
     found = {
         f"{path.relative_to(ROOT)}:{line}"
-        for package in (*DOMAIN, "realtime", "web")
-        for path in (PACKAGE / package).rglob("*.py")
+        for path in PACKAGE.rglob("*.py")
+        if path.relative_to(PACKAGE).parts[0] != "wire"
         for line in _frame_literals(path)
     }
     assert found == set()
