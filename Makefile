@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export CHAT_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test setup system-packages lint unit browser bench clean
+.PHONY: run test setup system-packages lint unit browser bench bench-quick clean
 
 setup:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -48,8 +48,13 @@ lint: setup
 test: setup system-packages lint
 	bash .ci/with-services.sh bash .ci/test-suites.sh
 
+## Benchmarks against a bare relay, with py-spy profiles: docs/benchmarks.md (under 10 minutes).
 bench: setup system-packages
 	bash .ci/with-services.sh .venv/bin/python -m bench.run
+
+## Every benchmark phase at small sizes (under 2 minutes): a smoke test, the report goes to /tmp.
+bench-quick: setup system-packages
+	bash .ci/with-services.sh .venv/bin/python -m bench.run --quick --output /tmp/chat-bench-quick.md
 
 clean:
 	rm -rf .venv var .pytest_cache .mypy_cache .ruff_cache

@@ -1,6 +1,6 @@
 """Latency of the assistant's FAQ search over 1,000 entries (issue 14).
 
-    python -m bench.faq_search [--entries 1000] [--rounds 5]
+    python -m bench.faq_search [--entries 1000] [--rounds 5] [--evaluate held_out_2.json]
 
 Builds a site with ``--entries`` FAQ entries (the 64 of ``tests/data/assistant/`` and
 variants of them naming products and categories, half Turkish, half English) in a real
@@ -23,6 +23,8 @@ from typing import Any
 
 from chat_server.admin.sites import create_site
 from chat_server.assistant import faq_import, matching
+from chat_server.assistant.retrieval.confidence import confident
+from chat_server.assistant.retrieval.ranker import FaqDocument, Ranker
 from chat_server.config.settings import Settings, load_settings
 from chat_server.model.scope import Scope
 from chat_server.realtime.bus import MemoryBus
@@ -106,10 +108,52 @@ async def measure(count: int, rounds: int, settings: Settings) -> dict[str, Any]
     }
 
 
+def evaluate(name: str) -> dict[str, Any]:
+    """Issue 14's figures on one question set of ``tests/data/assistant``: the share of
+    answerable questions answered with the right entry, of off-topic questions left
+    unanswered, and of the answers sent that were wrong (a wrong entry, or any answer to
+    an off-topic question). The ranker and threshold are the assistant's own."""
+    rankers = {}
+    for locale in ("tr", "en"):
+        items = json.loads((DATA / f"faq_{locale}.json").read_text(encoding="utf-8"))
+        documents = [
+            FaqDocument(item["key"], item["question"], tuple(item["alternates"]), item["answer"])
+            for item in items
+        ]
+        rankers[locale] = Ranker(documents, locale)
+    counts = dict.fromkeys(("right", "wrong", "silent", "refused", "answered_off_topic"), 0)
+    for question in json.loads((DATA / name).read_text(encoding="utf-8"))["questions"]:
+        chosen = confident(rankers[question["locale"]].rank(question["text"]))
+        got = chosen.id if chosen else None
+        if question["expected"] is None:
+            counts["refused" if got is None else "answered_off_topic"] += 1
+        elif got == question["expected"]:
+            counts["right"] += 1
+        else:
+            counts["silent" if got is None else "wrong"] += 1
+    answerable = counts["right"] + counts["wrong"] + counts["silent"]
+    off_topic = counts["refused"] + counts["answered_off_topic"]
+    sent = counts["right"] + counts["wrong"] + counts["answered_off_topic"]
+    return {
+        "set": name,
+        **counts,
+        "answered_right": round(counts["right"] / answerable, 3) if answerable else None,
+        "refused_off_topic": round(counts["refused"] / off_topic, 3) if off_topic else None,
+        "wrong_answers": (
+            round((counts["wrong"] + counts["answered_off_topic"]) / sent, 3) if sent else 0.0
+        ),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--evaluate",
+        metavar="SET",
+        help="also score a question set, e.g. held_out_2.json (the held-out set)",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="faq-bench-") as folder:
         settings = load_settings(
@@ -117,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         upgrade_to_head(settings)
         result = asyncio.run(measure(args.entries, args.rounds, settings))
+    if args.evaluate:
+        result["evaluation"] = evaluate(args.evaluate)
     print(json.dumps(result, indent=2))
     return 0
 

@@ -543,13 +543,21 @@ class Generator:
         }
 
     async def cmd_close(
-        self, group: str | None = None, agents: bool = False, everything: bool = False
+        self,
+        group: str | None = None,
+        agents: bool = False,
+        everything: bool = False,
+        keep: int = 0,
     ) -> dict[str, Any]:
-        """Drop sockets at once (no close handshake, like a network drop)."""
+        """Drop sockets at once (no close handshake, like a network drop); with ``keep``,
+        the first ``keep`` visitors of the group stay."""
         closed = 0
         names = list(self.groups) if everything else [group] if group else []
         for name in names:
-            for v in self.groups.pop(name, []):
+            visitors = self.groups.pop(name, [])
+            if keep:
+                self.groups[name], visitors = visitors[:keep], visitors[keep:]
+            for v in visitors:
                 if v.ws is not None and not v.closed:
                     v.ws.transport.abort()
                     closed += 1

@@ -1,7 +1,9 @@
 """Figures in business time: the part of each wait inside its site's open hours.
 
-Computed row by row in Python (each site may keep its own calendar), so over
-very long periods they cost more than the wall-clock figures.
+When every site keeps the installation's hours, PostgreSQL computes them
+(:mod:`.business_sql`); otherwise, and on SQLite, they are computed row by row in
+Python (each site may keep its own calendar), which over very long periods costs
+more than the wall-clock figures.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from chat_server.model.tables import SlaPolicy, Wait
 from chat_server.sla.business_hours import BusinessClock
 from chat_server.sla.policy import DEFAULT_SCOPE
+from chat_server.stats.business_sql import business_figures_in_sql
 from chat_server.stats.figures import KINDS, ONE_MICROSECOND, figures_of
 from chat_server.stats.period import Period, SiteSet
-from chat_server.stats.sql import period_filter, since_us
+from chat_server.stats.sql import is_postgres, period_filter, since_us
 
 
 async def business_hours_by_scope(session: AsyncSession) -> dict[str, dict[str, Any] | None]:
@@ -33,6 +36,29 @@ async def business_figures(
     hours_by_scope = await business_hours_by_scope(session)
     if not any(hours_by_scope.values()):
         return None
+    shared = one_schedule(hours_by_scope)
+    if shared is not None and is_postgres(session):
+        return await business_figures_in_sql(session, period, sites, now, shared)
+    return await business_figures_in_python(session, period, sites, now, hours_by_scope)
+
+
+def one_schedule(hours_by_scope: dict[str, dict[str, Any] | None]) -> dict[str, Any] | None:
+    """The business hours every site keeps, if they all keep the same ones (the
+    installation's, with no site policy that differs)."""
+    default = hours_by_scope.get(DEFAULT_SCOPE)
+    if default is None or any(hours != default for hours in hours_by_scope.values()):
+        return None
+    return default
+
+
+async def business_figures_in_python(
+    session: AsyncSession,
+    period: Period,
+    sites: SiteSet,
+    now: datetime,
+    hours_by_scope: dict[str, dict[str, Any] | None],
+) -> dict[str, Any]:
+    """Row by row: each site may keep its own calendar."""
     origin = period.since
     rows = (
         await session.execute(

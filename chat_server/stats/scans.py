@@ -18,7 +18,7 @@ from chat_server.model.tables import Wait, WaitKind
 from chat_server.stats.buckets import locate, ranges, value_bucket
 from chat_server.stats.figures import KINDS, P50, P90, Figures, nearest_rank
 from chat_server.stats.period import Period, SiteSet
-from chat_server.stats.sql import breached, is_postgres, lengths, lengths_within
+from chat_server.stats.sql import Lengths, breached, is_postgres, lengths, lengths_within
 
 Key = tuple[Any, ...]
 
@@ -39,14 +39,16 @@ async def grouped_figures(
     now: datetime,
     keys: dict[str, Any],
     with_buckets: bool,
+    waits_of: Lengths = lengths,
 ) -> dict[Key, Figures]:
-    """Figures per group of ``keys`` (name -> expression over Wait).
+    """Figures per group of ``keys`` (name -> expression over Wait), over the lengths
+    ``waits_of`` gives (wall-clock by default; business time: :mod:`.business_sql`).
 
     Rows are grouped by the keys and the value bucket, which is NULL for waits
     not answered: a group with a bucket holds answered waits only, so its
     ``count(*)`` and ``sum`` need no filter.
     """
-    waits = lengths(session, period, sites, now, *(c.label(n) for n, c in keys.items()))
+    waits = waits_of(session, period, sites, now, *(c.label(n) for n, c in keys.items()))
     bucket = value_bucket(waits.c.length) if with_buckets else literal(0, Integer)
     inner = select(
         *(waits.c[name] for name in keys),
@@ -90,6 +92,7 @@ async def fill_percentiles(
     now: datetime,
     by_kind: dict[str, Figures],
     by_agent: dict[tuple[str, str], Figures],
+    waits_of: Lengths = lengths,
 ) -> None:
     """Read the exact p50 and p90 of every kind and (kind, agent) from their value buckets."""
     wanted_kind: dict[tuple[str, int, int], list[tuple[str, str]]] = defaultdict(list)
@@ -113,9 +116,11 @@ async def fill_percentiles(
         return
     # Only the rows of the wanted buckets, so that lengths and bucket numbers are
     # computed for those few rows.
-    postgres = is_postgres(session)
+    # PostgreSQL picks the rows by comparing wall-clock times before computing lengths;
+    # other lengths (business time) are picked by their value, as on SQLite.
+    by_times = is_postgres(session) and waits_of is lengths
     ranges_by_kind = {kind: ranges(values) for kind, values in buckets.items()}
-    waits = lengths(
+    waits = waits_of(
         session,
         period,
         sites,
@@ -123,13 +128,15 @@ async def fill_percentiles(
         Wait.kind.label("kind"),
         Wait.answered_by.label("agent"),
         answered_only=True,
-        where=lengths_within(session, ranges_by_kind, Wait.kind, None) if postgres else None,
+        where=lengths_within(session, ranges_by_kind, Wait.kind, None) if by_times else None,
     )
     picked = select(
         waits.c.kind, waits.c.agent, waits.c.length, value_bucket(waits.c.length).label("vb")
     )
-    if not postgres:
-        picked = picked.where(lengths_within(session, ranges_by_kind, waits.c.kind, waits.c.length))
+    if not by_times:
+        picked = picked.where(
+            lengths_within(session, ranges_by_kind, waits.c.kind, waits.c.length, by_times=False)
+        )
     bucketed = picked.subquery()
     chosen = select(
         bucketed.c.kind,

@@ -8,7 +8,7 @@ over these expressions.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import BigInteger, Integer, and_, cast, false, func, literal, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -73,6 +73,21 @@ def period_filter(period: Period, sites: SiteSet) -> list[Any]:
     return conditions
 
 
+class Lengths(Protocol):
+    """What :func:`lengths` is: the period's waits as a subquery with a ``length``."""
+
+    def __call__(
+        self,
+        session: AsyncSession,
+        period: Period,
+        sites: SiteSet,
+        now: datetime,
+        *columns: Any,
+        answered_only: bool = False,
+        where: Any = None,
+    ) -> Any: ...
+
+
 def lengths(
     session: AsyncSession,
     period: Period,
@@ -117,13 +132,15 @@ def lengths_within(
     ranges_by_kind: dict[str, list[tuple[int, int]]],
     kind: Any,
     length: Any,
+    by_times: bool = True,
 ) -> ColumnElement[bool]:
     """Waits of each kind whose length falls in one of that kind's ranges ``[low, high)``.
 
-    PostgreSQL tells them by comparing times with exact intervals, before computing
-    any length (``length`` is not used); SQLite by their lengths.
+    PostgreSQL tells wall-clock lengths by comparing times with exact intervals, before
+    computing any length (``length`` is not used); SQLite, and any length that is not
+    wall-clock time (``by_times`` False), by their lengths.
     """
-    postgres = is_postgres(session)
+    postgres = is_postgres(session) and by_times
 
     def within(low: int, high: int) -> Any:
         if postgres:

@@ -1,0 +1,80 @@
+"""Formatting and reading helpers shared by the benchmark report and its targets table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+
+def num(value: Any, digits: int = 1, unit: str = "") -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float | int):
+        if (isinstance(value, float) and not value.is_integer()) or (digits and abs(value) < 10):
+            text = f"{value:,.{digits}f}"
+        else:
+            text = f"{value:,.0f}"
+        return text + unit
+    return str(value)
+
+
+def kib(value: Any) -> str:
+    return "–" if value is None else f"{value / 1024:,.1f} KiB"
+
+
+def ratio(a: Any, b: Any) -> float | None:
+    if a is None or b in (None, 0):
+        return None
+    return a / b
+
+
+def mark(met: bool | None) -> str:
+    return {True: "✅ met", False: "❌ not met", None: "– not measured"}[met]
+
+
+def step_at(steps: list[dict[str, Any]] | None, rate: int) -> dict[str, Any] | None:
+    for step in steps or []:
+        if step.get("rate") == rate:
+            return step
+    return None
+
+
+def run_steps(steps: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    return [s for s in steps or [] if "skipped" not in s]
+
+
+def kept_up(steps: list[dict[str, Any]] | None, rate: int) -> bool:
+    """Whether the server sustained ``rate``: some step delivered at least ``rate`` within
+    the step itself, or the step offered ``rate`` delivered 99 % of it in all and 97 % within
+    the step (what was still in flight as the step ended is not a backlog). A step that
+    only caught up in the drain after it does not count."""
+    best = best_sustained(steps)
+    if best is not None and best >= rate:
+        return True
+    at = step_at(steps, rate)
+    if not at or "skipped" in at:
+        return False
+    return bool(at["delivered_ratio"] >= 0.99 and (at.get("sustained_rate") or 0) >= 0.97 * rate)
+
+
+def best_sustained(steps: list[dict[str, Any]] | None) -> float | None:
+    values = [
+        s.get("sustained_rate") for s in run_steps(steps) if s.get("sustained_rate") is not None
+    ]
+    return max(values) if values else None
+
+
+def table(headers: list[str], rows: Iterable[list[Any]]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(" --- " for _ in headers) + "|"]
+    for row in rows:
+        lines.append("| " + " | ".join(str(cell) for cell in row) + " |")
+    return "\n".join(lines)
+
+
+def problem(section: dict[str, Any] | None) -> str | None:
+    if not section:
+        return "not run"
+    for key in ("not_run", "error", "skipped"):
+        if section.get(key):
+            return f"{key.replace('_', ' ')}: {section[key]}"
+    return None
