@@ -96,7 +96,7 @@ def summarize(paths: Iterable[Path], top: int = 4) -> dict[str, Any]:
         own = [
             frame
             for frame in stack
-            if "/chat_server/" in _file_of(frame) and "/chat_server/web/cli" not in frame
+            if "/chat_server/" in _file_of(frame) and "/chat_server/web/cli" not in _file_of(frame)
         ]
         ours[_our_function(own[-1]) if own else "(event loop, outside our code)"] += count
     return {

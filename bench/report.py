@@ -567,7 +567,7 @@ def write(results: dict[str, Any], output: Path) -> None:
     if console:
         add("### 3b. The agent console with many visitors online")
         add("")
-        if "welcome_bytes" in console:
+        if console.get("welcome_bytes") is not None:
             add(
                 table(
                     [

@@ -1258,7 +1258,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument(
-        "--budget", type=float, help="seconds for the whole run (default 580; quick 300, which it never needs)"
+        "--budget",
+        type=float,
+        help="seconds for the whole run (default 580; quick 300, which it never needs)",
     )
     parser.add_argument(
         "--profile", type=Path, help="keep the py-spy stacks of every step in DIR (raw format)"

@@ -39,6 +39,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from chat_server.config.settings import load_settings
+from chat_server.model.tables import utcnow
+from chat_server.stats.business import business_figures
 from chat_server.stats.period import Period
 from chat_server.stats.response_times import response_times, wait_bounds
 from chat_server.storage.database import Database
@@ -169,6 +171,27 @@ async def seed(url: str, waits: int, days: int, reuse: bool) -> dict[str, int]:
     return counts
 
 
+async def time_parts(url: str) -> dict[str, float]:
+    """The two scans of the figures apart: wall-clock and business time."""
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings({"CHAT_DATABASE_URL": async_url(url), "CHAT_DATA_DIR": tmp})
+        db = Database(settings)
+        try:
+            async with db.reading() as session:
+                bounds = await wait_bounds(session)
+                assert bounds is not None, "no waits to time"
+                period = Period(bounds[0], bounds[1] + timedelta(seconds=1))
+                started = time.perf_counter()
+                await business_figures(session, period, None, utcnow())
+                business = time.perf_counter() - started
+            started = time.perf_counter()
+            await response_times(db, period, business=False)
+            wall = time.perf_counter() - started
+        finally:
+            await db.dispose()
+    return {"business_seconds": round(business, 3), "wall_clock_seconds": round(wall, 3)}
+
+
 async def time_domain(url: str, runs: int) -> list[float]:
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings({"CHAT_DATABASE_URL": async_url(url), "CHAT_DATA_DIR": tmp})
@@ -260,6 +283,7 @@ def main(argv: list[str] | None = None) -> None:
     seeded = round(time.perf_counter() - started, 1)
     report: dict[str, Any] = {"rows": counts, "seed_seconds": seeded}
     report["domain_seconds"] = asyncio.run(time_domain(args.database_url, args.runs))
+    report["parts"] = asyncio.run(time_parts(args.database_url))
     if not args.no_http:
         report["http_seconds"] = time_http(args.database_url, args.runs)
     report["best_seconds"] = min(report.get("http_seconds") or report["domain_seconds"])

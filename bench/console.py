@@ -1,0 +1,127 @@
+"""The agent console in headless Chromium with many visitors online (issue 17's console target).
+
+:func:`probe` logs in through the real login form (Playwright, Debian's ``chromium``)
+and measures what an agent would notice:
+
+- the size of the agent socket's ``welcome`` frame, its visitors and ``visitors_total``;
+- *first render*: milliseconds from the console page's navigation start until the
+  first visitor row is in the page (a ``MutationObserver`` records the moment);
+- long tasks (a buffered ``PerformanceObserver('longtask')``) over the load and a
+  scroll of the visitor list from top to bottom, 400 px every 50 ms.
+
+``bench.run`` calls it from the SQLite phase once the idle visitors are online.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from typing import Any
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+
+# Runs in every page before its scripts: long tasks and the first visitor row.
+WATCH = """
+window.__longTasks = [];
+try {
+  new PerformanceObserver((list) => {
+    list.getEntries().forEach((entry) => window.__longTasks.push(entry.duration));
+  }).observe({ type: 'longtask', buffered: true });
+} catch (e) {}
+window.__firstRow = null;
+new MutationObserver((_, observer) => {
+  if (document.querySelector('[data-chat="visitor-row"]')) {
+    window.__firstRow = performance.now();
+    observer.disconnect();
+  }
+}).observe(document, { childList: true, subtree: true });
+"""
+
+# Scrolls the visitor list (or the element that scrolls it) to the end.
+SCROLL = """
+async () => {
+  const list = document.querySelector('[data-chat="visitor-list"]');
+  let box = list;
+  while (box && box.scrollHeight <= box.clientHeight + 1) box = box.parentElement;
+  const seen = new Set();
+  const note = () => list.querySelectorAll('[data-chat="visitor-row"]').forEach(
+    (row) => seen.add(row.getAttribute('data-visitor-id')));
+  note();
+  if (!box) return { seen: seen.size, end: true };
+  const deadline = performance.now() + 20000;
+  let end = false;
+  while (performance.now() < deadline) {
+    box.scrollTop += 400;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    note();
+    if (box.scrollTop + box.clientHeight >= box.scrollHeight - 2) {
+      await new Promise((resolve) => setTimeout(resolve, 300));  // a page may load
+      note();
+      if (box.scrollTop + box.clientHeight >= box.scrollHeight - 2) { end = true; break; }
+    }
+  }
+  return { seen: seen.size, end: end };
+}
+"""
+
+
+def probe(http_base: str, email: str, password: str, chromium: str | None = None) -> dict[str, Any]:
+    from playwright.sync_api import sync_playwright
+
+    welcome: dict[str, Any] = {}
+
+    def on_frame(payload: str | bytes) -> None:
+        if welcome:
+            return
+        text = payload.decode() if isinstance(payload, bytes) else payload
+        try:
+            frame = json.loads(text)
+        except ValueError:
+            return
+        if frame.get("type") == "welcome":
+            welcome.update(
+                bytes=len(text.encode()),
+                visitors=len(frame.get("visitors") or []),
+                total=frame.get("visitors_total"),
+            )
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium or CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1366, "height": 900})
+            page.add_init_script(WATCH)
+            page.on(
+                "websocket",
+                lambda ws: ws.on("framereceived", on_frame) if "/ws/agent" in ws.url else None,
+            )
+            page.goto(f"{http_base}/console/login?lang=en")
+            page.fill("input[name=email]", email)
+            page.fill("input[name=password]", password)
+            page.click("form[data-chat=login-form] button[type=submit]")
+            page.wait_for_selector('[data-chat="visitor-row"]', timeout=60_000)
+            first_render = page.evaluate("window.__firstRow")
+            started = time.monotonic()
+            scrolled = page.evaluate(SCROLL)
+            scroll_seconds = time.monotonic() - started
+            page.wait_for_timeout(200)
+            tasks = page.evaluate("window.__longTasks")
+            rows = page.evaluate(
+                'document.querySelectorAll(\'[data-chat="visitor-list"] [data-chat="visitor-row"]\').length'
+            )
+        finally:
+            browser.close()
+    return {
+        "visitors_online": welcome.get("total") or welcome.get("visitors"),
+        "welcome_bytes": welcome.get("bytes"),
+        "welcome_visitors": welcome.get("visitors"),
+        "visitors_total": welcome.get("total"),
+        "first_render_ms": round(first_render, 1) if first_render is not None else None,
+        "long_tasks_over_50ms": sum(1 for duration in tasks if duration > 50),
+        "longest_task_ms": round(max(tasks), 1) if tasks else 0.0,
+        "rows_seen": scrolled["seen"],
+        "reached_end": scrolled["end"],
+        "dom_rows": rows,
+        "scroll_seconds": round(scroll_seconds, 1),
+    }
