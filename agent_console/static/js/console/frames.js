@@ -15,6 +15,7 @@ import { resetBackoff, send, setConn } from './socket.js';
 import { schedule } from './schedule.js';
 import { routingFrame } from './routing.js';
 import { onSeen } from './receipts.js';
+import { dropVisitor, putVisitor, resetVisitors } from './visitor-store.js';
 
 export function handle(f) {
   switch (f.type) {
@@ -54,10 +55,7 @@ function onWelcome(f) {
       else S.convs.delete(id);
     }
   });
-  const now = Date.now();
-  const vis = new Map();
-  (f.visitors || []).forEach((v) => { if (v && v.id) { v._at = now; vis.set(v.id, v); } });
-  S.visitors = vis;
+  resetVisitors(f.visitors, f.visitors_total, f.visitors_cursor);
   S.welcomed = true;
   computeUnreadFromSeen();
   if (reconnect) {
@@ -157,9 +155,7 @@ function onConversation(c, created) {
 function onVisitor(v) {
   if (!v || !v.id) return;
   v._at = Date.now();
-  const old = S.visitors.get(v.id);
-  if (v.online === false) S.visitors.delete(v.id);
-  else S.visitors.set(v.id, old ? Object.assign({}, old, v) : v);
+  putVisitor(v);
   const d = S.details.get(v.id);
   if (d) {
     const merged = Object.assign({}, d, v);
@@ -174,7 +170,7 @@ function onVisitor(v) {
 function onVisitorLeft(vid) {
   if (!vid) return;
   const v = S.visitors.get(vid);
-  S.visitors.delete(vid);
+  dropVisitor(vid);
   const d = S.details.get(vid);
   if (d) d.online = false;
   if (v && S.invite === vid) toast(t('error.visitor_offline'), 'warn');

@@ -1,20 +1,37 @@
-/* The visitors on the sites now (left, below): where they are, what they read, "Start chat". */
+/* The visitors on the sites now (left, below): where they are, what they read, "Start chat".
+ *
+ * Windowed: the rows are of one height (console.css), and only those in view plus a few
+ * above and below are in the DOM, between two spacers that stand for the rest. The order
+ * and the paging are visitor-store.js's; scrolling near the end asks for the next page.
+ */
 import { h, clear, hook } from '../dom.js';
 import { t } from '../i18n.js';
 import { duration } from '../format.js';
 import { S } from './state.js';
 import { openConvFor } from './model.js';
-import { arrivalOf, flag, liveTimeOnSite, pathOf, sourceLabel, visitorName, whereText } from './people.js';
+import { flag, liveTimeOnSite, pathOf, sourceLabel, visitorName, whereText } from './people.js';
 import { icon } from './icons.js';
 import { selectVisitor, startInvite } from './navigation.js';
+import { V, loadMoreVisitors, visitorsTotal } from './visitor-store.js';
+import { schedule } from './schedule.js';
+
+const OVERSCAN = 6;        // rows kept above and below the visible ones
+const LOAD_AHEAD = 40;     // the next page is asked for when this few loaded rows remain below
+const ROW_HEIGHT = 104;    // until a row has been measured (console.css: .visitor-row height)
 
 const visitorList = hook('visitor-list');
 const visitorEmpty = hook('visitors-empty');
-const visitorRows = new Map();
+const visitorCount = hook('visitor-count');
+const topSpacer = h('div', { class: 'v-spacer', 'aria-hidden': 'true' });
+const bottomSpacer = h('div', { class: 'v-spacer', 'aria-hidden': 'true' });
+const loadingMore = h('div', { class: 'v-more', 'aria-hidden': 'true', hidden: true }, t('console.visitors_loading'));
+visitorList.append(topSpacer, bottomSpacer, loadingMore);
 
-function visitorRow(id) {
-  let el = visitorRows.get(id);
-  if (el) return el;
+const visitorRows = new Map(); // id -> its row, for the rows in the DOM only
+const spare = [];              // rows that left the window, to be used again
+let rowHeight = 0;
+
+function newRow() {
   const where = h('span', { class: 'v-where' });
   const flagSlot = h('span', {});
   const action = h('div', { class: 'v-action' });
@@ -22,10 +39,7 @@ function visitorRow(id) {
   const tos = h('span', { class: 'v-time', 'data-role': 'tos' });
   const browser = h('span', {});
   const kw = h('div', { class: 'v-kw' });
-  el = h('div', {
-    class: 'visitor-row', role: 'listitem', tabindex: '0',
-    'data-chat': 'visitor-row', 'data-visitor-id': id
-  },
+  const el = h('div', { class: 'visitor-row', role: 'listitem', tabindex: '0', 'data-chat': 'visitor-row' },
     h('div', { class: 'v-top' }, flagSlot, where),
     action,
     h('div', { class: 'v-page' }, icon('page', 12), pageTitle),
@@ -33,15 +47,56 @@ function visitorRow(id) {
     kw
   );
   el._p = { where: where, flag: flagSlot, action: action, page: pageTitle, tos: tos, browser: browser, kw: kw };
-  el.addEventListener('click', (ev) => {
-    if (ev.target.closest && ev.target.closest('[data-chat="invite"]')) return;
-    selectVisitor(id);
-  });
-  el.addEventListener('keydown', (ev) => {
-    if (ev.target === el && (ev.key === 'Enter' || ev.key === ' ')) { ev.preventDefault(); selectVisitor(id); }
-  });
+  return el;
+}
+
+function rowFor(id) {
+  let el = visitorRows.get(id);
+  if (el) return el;
+  el = spare.pop() || newRow();
+  el.setAttribute('data-visitor-id', id);
+  el._sig = null;
   visitorRows.set(id, el);
   return el;
+}
+
+// One listener each for every row, present and future: rows are reused for other visitors.
+function rowOf(target) {
+  const el = target && target.closest ? target.closest('[data-chat="visitor-row"]') : null;
+  return el && visitorList.contains(el) ? el : null;
+}
+
+visitorList.addEventListener('click', (ev) => {
+  if (ev.target.closest && ev.target.closest('[data-chat="invite"]')) return;
+  const el = rowOf(ev.target);
+  if (el) selectVisitor(el.getAttribute('data-visitor-id'));
+});
+
+visitorList.addEventListener('keydown', (ev) => {
+  const el = rowOf(ev.target);
+  if (!el || ev.target !== el) return;
+  const id = el.getAttribute('data-visitor-id');
+  if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); selectVisitor(id); return; }
+  const step = { ArrowDown: 1, ArrowUp: -1, PageDown: 8, PageUp: -8 }[ev.key];
+  if (step) { ev.preventDefault(); focusRow(V.order.indexOf(id) + step); }
+});
+
+visitorList.addEventListener('scroll', () => schedule('visitors'), { passive: true });
+window.addEventListener('resize', () => { rowHeight = 0; schedule('visitors'); });
+
+/** Arrow keys: the row at ``index`` is scrolled into view, drawn and focused. */
+function focusRow(index) {
+  const i = Math.max(0, Math.min(V.order.length - 1, index));
+  if (i < 0) return;
+  const rh = rowHeight || ROW_HEIGHT;
+  const top = i * rh;
+  if (top < visitorList.scrollTop) visitorList.scrollTop = top;
+  else if (top + rh > visitorList.scrollTop + visitorList.clientHeight) {
+    visitorList.scrollTop = top + rh - visitorList.clientHeight;
+  }
+  renderVisitors();
+  const el = visitorRows.get(V.order[i]);
+  if (el) el.focus();
 }
 
 function fillVisitorRow(el, v) {
@@ -50,7 +105,7 @@ function fillVisitorRow(el, v) {
   el.classList.toggle('is-active', S.selVisitor === v.id && !S.current);
   p.tos.textContent = duration(liveTimeOnSite(v));
   // Rebuild only when something shown changed, so buttons are not replaced under the pointer.
-  const sig = JSON.stringify([v.geo, v.current_page, v.user_agent, v.search_keywords, conv ? conv.id : null,
+  const sig = JSON.stringify([v.id, v.geo, v.current_page, v.user_agent, v.search_keywords, conv ? conv.id : null,
     conv ? conv.visitor_name : null, v.pages ? v.pages.length : 0]);
   if (el._sig === sig) return;
   el._sig = sig;
@@ -89,29 +144,50 @@ function fillVisitorRow(el, v) {
   }
 }
 
-export function renderVisitors() {
-  const list = [];
-  S.visitors.forEach((v) => { if (v.online !== false) list.push(v); });
-  list.sort((a, b) => arrivalOf(b) - arrivalOf(a));
-  const ids = new Set();
-  let prev = null;
-  list.forEach((v) => {
-    ids.add(v.id);
-    const el = visitorRow(v.id);
-    fillVisitorRow(el, v);
-    const want = prev ? prev.nextSibling : visitorList.firstChild;
-    if (el !== want) visitorList.insertBefore(el, want);
-    prev = el;
-  });
-  Array.from(visitorList.children).forEach((el) => {
-    const id = el.getAttribute('data-visitor-id');
-    if (!ids.has(id)) { visitorList.removeChild(el); visitorRows.delete(id); }
-  });
-  hook('visitor-count').textContent = list.length ? String(list.length) : '';
-  visitorEmpty.hidden = !(list.length === 0 && S.welcomed);
+function setAttr(el, name, value) {
+  if (el.getAttribute(name) !== value) el.setAttribute(name, value);
 }
 
-/** The clock tick: each visitor's time on site. */
+/** Draws the rows in view (plus OVERSCAN); the spacers stand for the rows above and below. */
+export function renderVisitors() {
+  const order = V.order;
+  const n = order.length;
+  const total = visitorsTotal();
+  const rh = rowHeight || ROW_HEIGHT;
+  const view = visitorList.clientHeight || rh * 8;
+  const top = Math.min(visitorList.scrollTop, Math.max(0, n * rh - view));
+  const first = Math.max(0, Math.floor(top / rh) - OVERSCAN);
+  const last = Math.min(n, Math.ceil((top + view) / rh) + OVERSCAN);
+  const shown = new Set(order.slice(first, last));
+  visitorRows.forEach((el, id) => {
+    if (shown.has(id)) return;
+    el.remove();
+    visitorRows.delete(id);
+    spare.push(el);
+  });
+  let prev = topSpacer;
+  for (let i = first; i < last; i++) {
+    const el = rowFor(order[i]);
+    fillVisitorRow(el, S.visitors.get(order[i]));
+    setAttr(el, 'aria-posinset', String(i + 1));
+    setAttr(el, 'aria-setsize', String(Math.max(total, n)));
+    if (prev.nextSibling !== el) visitorList.insertBefore(el, prev.nextSibling);
+    prev = el;
+  }
+  topSpacer.style.height = (first * rh) + 'px';
+  bottomSpacer.style.height = ((n - last) * rh) + 'px';
+  loadingMore.hidden = !V.more;
+  visitorCount.textContent = total ? String(total) : '';
+  visitorEmpty.hidden = !(total === 0 && S.welcomed);
+  if (!rowHeight && last > first) {
+    // The first rows drawn give the real height (fonts, zoom); draw again if it differs.
+    const measured = visitorRows.get(order[first]).offsetHeight;
+    if (measured) { rowHeight = measured; if (measured !== rh) schedule('visitors'); }
+  }
+  if (V.more && last >= n - LOAD_AHEAD) loadMoreVisitors();
+}
+
+/** The clock tick: each shown visitor's time on site. */
 export function tickVisitorRows() {
   visitorRows.forEach((el, id) => {
     const v = S.visitors.get(id);
