@@ -14,6 +14,7 @@ from chat_server.model.paging import PageRequest, encode_cursor
 from chat_server.model.scope import Scope
 from chat_server.model.tables import PageView, SearchKeyword, Visitor, utcnow
 from chat_server.runtime.state import Runtime
+from chat_server.storage.id_sets import among
 from chat_server.visitors.rules import RECENT_PAGES
 from chat_server.visitors.store import load_journey
 from chat_server.wire.views import journey_view, visitor_view
@@ -166,7 +167,7 @@ async def list_visitors(
         return VisitorPage([], None, 0 if with_total else None)
     conditions: list[Any] = [Visitor.is_bot == False]  # noqa: E712
     if online_only:
-        conditions.append(Visitor.id.in_(online))
+        conditions.append(among(Visitor.id, online, rt.db.is_embedded))
     if scope.site_ids is not None:
         conditions.append(Visitor.site_id.in_(sorted(scope.site_ids)))
     async with rt.db.reading() as session:

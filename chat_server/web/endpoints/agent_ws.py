@@ -88,8 +88,6 @@ class AgentSession:
         # Presence learns the agent's own choice (online or away) before counting it.
         await self.rt.presence.set_agent_away(self.agent.id, self.agent.status == AWAY)
         await self.rt.presence.agent_connected(self.agent.id)
-        await self.announce_agents_online()
-        await self.announce_status()
         open_conversations, _ = await queries.list_conversations(self.rt, OPEN, self.scope)
         for conversation in open_conversations:
             self.connection.mark_sent(conversation["id"], conversation["last_seq"])
@@ -109,6 +107,10 @@ class AgentSession:
             )
         )
         self.connection.release()
+        # After the welcome: telling every shopper of the sites (thousands of sockets on a
+        # busy shop) must not hold up the agent's first screen.
+        await self.announce_agents_online()
+        await self.announce_status()
         self._scope_refresher = asyncio.get_running_loop().create_task(self._refresh_scope())
 
     async def _refresh_scope(self) -> None:

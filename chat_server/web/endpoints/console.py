@@ -22,11 +22,16 @@ from chat_server.runtime.state import Runtime
 from chat_server.security.tokens import CONSOLE_SESSION_SECONDS, csrf_matches
 from chat_server.sla.policy import load_policy
 from chat_server.web.endpoints.guards import SESSION_COOKIE, client_address
+from chat_server.web.module_preload import module_preloads
 from chat_server.wire.views import agent_view
 
 LOGIN_COOKIE = "chat_login"
 LANG_COOKIE = "chat_lang"
 LANGUAGES = ("tr", "en")
+
+# The pages' entry modules (paths under agent_console/static); see module_preload.
+CONSOLE_MODULES = ("js/console/main.js", "js/console/search.js", "js/console/canned.js")
+STATS_MODULES = ("js/stats/main.js",)
 
 templates = Jinja2Templates(directory=str(asset_dir("agent_console") / "templates"))
 
@@ -192,6 +197,7 @@ async def console_page(request: Request) -> Response:
             "csrf_token": csrf,
             "agent": agent_view(agent),
             "sla": policy.view(),
+            "preload": module_preloads(CONSOLE_MODULES),
         },
     )
 
@@ -215,6 +221,7 @@ async def stats_page(request: Request) -> Response:
             "csrf_token": csrf,
             "agent": agent_view(agent),
             "sla": policy.view(),
+            "preload": module_preloads(STATS_MODULES),
         },
     )
 
