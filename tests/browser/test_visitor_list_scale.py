@@ -133,7 +133,8 @@ async def test_the_console_page_names_every_module_it_imports_for_preloading(
         "performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.endsWith('.js'))"
     )
     entries = {
-        f"{server.base}/console/static/js/console/{name}.js" for name in ("main", "search", "canned")
+        f"{server.base}/console/static/js/console/{name}.js"
+        for name in ("main", "search", "canned")
     }
     # exactly the modules the page loads: none forgotten, none loaded for nothing
     assert set(preloaded) == set(loaded) - entries
