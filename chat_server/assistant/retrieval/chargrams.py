@@ -1,7 +1,7 @@
 """Character n-gram similarity: a question's folded words against an entry's phrases.
 
 Turkish piles suffixes onto a root ("kargoyu", "kargolarsiniz", "iadesini") and shoppers
-misspell ("odicem", "gonderiyonuz"); both keep most of the word's letter sequences. Each
+write informally ("gonderiyonuz", "yapiyomusunuz"); both keep most of the letters. Each
 word, marked at both ends (``<kargoyu>``), is cut into its 3- to 5-letter pieces, every
 piece weighted by its IDF over the FAQ's phrases, and a question is compared with each
 phrase by cosine: "kargoyu" shares ``<ka``, ``kar``, ``<kar``, ``argo``... with "kargo"

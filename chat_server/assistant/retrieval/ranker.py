@@ -19,7 +19,7 @@ entries) and its BM25 score relative to the best a question of these words could
 The score is half that and half the entry's letter similarity (``chargrams``: the cosine
 of the question's 3- to 5-letter pieces with its best phrase's, plus
 :data:`GRAM_ANSWER_WEIGHT` of its answer's), which needs no stemmer, typo rule or
-synonym table: a wording the tables do not foresee ("odicem", "gelicek", "yolluyosunuz")
+synonym table: a wording the tables do not foresee ("gonderiyonuz", "kargolarsiniz")
 still shares most of its letters with the entry's. Two independent readings also tell
 how sure a match is: ``Scored.agreed`` says the entry is the best by both.
 """
