@@ -14,6 +14,8 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from itertools import chain
 
 from chat_server.assistant.retrieval.terms import words
 
@@ -22,14 +24,17 @@ SIZES = (3, 4, 5)
 Vector = dict[str, float]
 
 
+@lru_cache(maxsize=65536)
+def _word_grams(word: str) -> tuple[str, ...]:
+    marked = f"<{word}>"
+    return tuple(
+        marked[start : start + size] for size in SIZES for start in range(len(marked) - size + 1)
+    )
+
+
 def grams(text: str, locale: str) -> Counter[str]:
     """The 3- to 5-letter pieces of ``text``'s folded non-stop words, ends marked."""
-    counted: Counter[str] = Counter()
-    for word in dict.fromkeys(words(text, locale)):
-        marked = f"<{word}>"
-        for size in SIZES:
-            counted.update(marked[start : start + size] for start in range(len(marked) - size + 1))
-    return counted
+    return Counter(chain.from_iterable(map(_word_grams, dict.fromkeys(words(text, locale)))))
 
 
 class GramIndex:
