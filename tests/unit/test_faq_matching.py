@@ -90,7 +90,9 @@ def test_the_held_out_questions_meet_issue_14s_targets_where_measured() -> None:
     # (0.737). With it, measured once: 71 right (0.747), 24 left to a person, none
     # wrong; 15 of 17 off-topic refused (0.882); 2 wrong of 73 answers sent (0.027).
     # Issue 14 asks 0.85 answered right: not reached, so that figure is held at what was
-    # measured, minus a small margin; the other two meet their targets.
+    # measured, minus a small margin; the other two meet their targets. These figures are
+    # the word-only method's: the session that added the letter similarity did not
+    # measure it here (its check was held_out_3.json, written for that purpose).
     assert measured.answered_right >= 0.73, measured
     assert measured.refused >= 0.80, measured
     assert measured.wrong_answers <= 0.08, measured
