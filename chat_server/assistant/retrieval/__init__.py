@@ -4,8 +4,7 @@
 ``search.folding``, stop words, Snowball stems); ``ranker`` indexes one site's entries
 of one language (BM25 from ``bm25s`` over questions and alternates, answers at a lower
 weight; typos mapped to the nearest indexed word with ``rapidfuzz``, unknown words to
-a ``synonyms`` group's indexed word), blends that word score with ``chargrams``' letter
-similarity (3- to 5-letter pieces, cosine) and scores a question against them;
+a ``synonyms`` group's indexed word) and scores a question against them;
 ``confidence`` decides whether the best candidate is sure enough to be sent.
 
 May import: ``search.folding``, ``config``. Never: storage, runtime, web, sockets.

@@ -1,13 +1,12 @@
 """When the assistant answers: the best candidate above a threshold and clear of the next.
 
-Two ways to be sure enough: a good score (:data:`THRESHOLD`) clear of the runner-up
-(:data:`MARGIN`), or, when the word reading and the letter reading of the ranker agree
-on the entry (``Scored.agreed``: two independent methods pointing at one entry), a fair
-score (:data:`AGREED_THRESHOLD`) with a wider lead (:data:`AGREED_MARGIN`). The numbers
-were chosen on ``tests/data/assistant/tuning.json`` and ``held_out.json`` as the ones
-answering most questions right with at most 4 wrong entries and 4 answered off-topic
-questions of those 198 (``tests/data/assistant/README.md``); ``held_out_3.json`` checks
-how they generalize.
+Two ways to be sure enough: a good score (:data:`THRESHOLD`) somewhat clear of the
+runner-up (:data:`MARGIN`), or a fair score (:data:`CLEAR_THRESHOLD`) far ahead of every
+other entry (:data:`CLEAR_LEAD`): a question with one unknown or misspelt word ("vade
+farksiz kac ay") still points at one entry only, while two close candidates mean the
+question could be either. The numbers were chosen on ``tests/data/assistant/tuning.json``
+only (each sits in the middle of a range that scores the same there); the held-out set
+(``held_out.json``) measures them (``tests/unit/test_faq_matching.py``).
 """
 
 from __future__ import annotations
@@ -16,10 +15,10 @@ from collections.abc import Sequence
 
 from chat_server.assistant.retrieval.ranker import Scored
 
-THRESHOLD = 0.44
+THRESHOLD = 0.55
 MARGIN = 0.08
-AGREED_THRESHOLD = 0.36
-AGREED_MARGIN = 0.1
+CLEAR_THRESHOLD = 0.5
+CLEAR_LEAD = 0.3
 
 
 def confident(candidates: Sequence[Scored]) -> Scored | None:
@@ -30,6 +29,6 @@ def confident(candidates: Sequence[Scored]) -> Scored | None:
     lead = best.score - (candidates[1].score if len(candidates) > 1 else 0.0)
     if best.score >= THRESHOLD and lead >= MARGIN:
         return best
-    if best.agreed and best.score >= AGREED_THRESHOLD and lead >= AGREED_MARGIN:
+    if best.score >= CLEAR_THRESHOLD and lead >= CLEAR_LEAD:
         return best
     return None

@@ -11,17 +11,10 @@ among the questions' and alternates' words before the answers', then a word of t
 same meaning (``synonyms``: ``yollamak``/``gondermek``, ``vade``/``taksit``), and last,
 in Turkish, a word starting with the verb's root (``giremiyorum``/``giris``).
 
-The word score of an entry combines, in [0, 1], how much of the question it covers
-(each question word weighted by its IDF; a word the FAQ does not know at all counts
-against every entry, which is what keeps "kargo firmasinda is ilani" from the shipping
-entries) and its BM25 score relative to the best a question of these words could get.
-
-The score is half that and half the entry's letter similarity (``chargrams``: the cosine
-of the question's 3- to 5-letter pieces with its best phrase's, plus
-:data:`GRAM_ANSWER_WEIGHT` of its answer's), which needs no stemmer, typo rule or
-synonym table: a wording the tables do not foresee ("gonderiyonuz", "kargolarsiniz")
-still shares most of its letters with the entry's. Two independent readings also tell
-how sure a match is: ``Scored.agreed`` says the entry is the best by both.
+The score of an entry combines, in [0, 1], how much of the question it covers (each
+question word weighted by its IDF; a word the FAQ does not know at all counts against
+every entry, which is what keeps "kargo firmasinda is ilani" from the shipping entries)
+and its BM25 score relative to the best a question of these words could get.
 """
 
 from __future__ import annotations
@@ -34,7 +27,6 @@ from dataclasses import dataclass
 import bm25s
 from rapidfuzz import fuzz, process
 
-from chat_server.assistant.retrieval.chargrams import GramIndex, best_by_owner
 from chat_server.assistant.retrieval.synonyms import synonyms
 from chat_server.assistant.retrieval.terms import MIN_STEM, stem, verb_root, words
 
@@ -54,9 +46,6 @@ FUZZY_RATIO = 86
 SHARED_START = 5
 SHARED_SHARE = 0.6
 K1, B = 1.2, 0.75
-#: The letter similarity's share of the score, and its answer's share of it.
-GRAM_WEIGHT = 0.5
-GRAM_ANSWER_WEIGHT = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +63,6 @@ class Scored:
     id: str
     question: str
     score: float
-    #: Whether the entry is the best both by words (BM25 and coverage) and by letters.
-    agreed: bool = False
 
 
 def _index(documents: list[list[str]]) -> bm25s.BM25 | None:
@@ -138,11 +125,6 @@ class Ranker:
             answer_words_seen.update(answer_words)
             self._answer_terms.append({stem(word, locale) for word in answer_words})
         self._phrase_terms = [set(terms) for terms in phrase_terms]
-        self._phrase_grams = GramIndex(
-            [text for entry in self.entries for text in (entry.question, *entry.alternates)],
-            locale,
-        )
-        self._answer_grams = GramIndex([entry.answer for entry in self.entries], locale)
         self._phrases = _index(phrase_terms)
         self._answers = _index([sorted(terms) for terms in self._answer_terms])
         self._vocabulary = sorted(set().union(*self._entry_terms, *self._answer_terms))
@@ -266,43 +248,11 @@ class Ranker:
         """The best ``limit`` entries for ``text``, best first, scores in [0, 1]."""
         if not self.entries:
             return []
-        by_words = self._word_scores(text)
-        by_letters = best_by_owner(
-            self._phrase_grams.similar(text), self._phrase_owner, len(self.entries)
-        )
-        for position, value in enumerate(self._answer_grams.similar(text)):
-            by_letters[position] += GRAM_ANSWER_WEIGHT * value
-        scores = [
-            (1 - GRAM_WEIGHT) * word + GRAM_WEIGHT * letters
-            for word, letters in zip(by_words, by_letters, strict=True)
-        ]
-        best = max(range(len(scores)), key=scores.__getitem__)
-        agreed = (
-            min(by_words[best], by_letters[best]) > 0
-            and max(range(len(by_words)), key=by_words.__getitem__)
-            == max(range(len(by_letters)), key=by_letters.__getitem__)
-            == best
-        )
-        order = sorted(range(len(scores)), key=lambda position: -scores[position])
-        return [
-            Scored(
-                self.entries[position].id,
-                self.entries[position].question,
-                round(scores[position], 4),
-                agreed and position == best,
-            )
-            for position in order[:limit]
-            if scores[position] > 0
-        ]
-
-    def _word_scores(self, text: str) -> list[float]:
-        """Every entry's word score for ``text`` (BM25, coverage, phrase fit), in [0, 1]."""
-        scores = [0.0] * len(self.entries)
         known, unknown_weight = self.query_terms(text)
         known_weight = sum(known.values())
         total_weight = known_weight + unknown_weight
         if not known or total_weight <= 0:
-            return scores
+            return []
         phrase_scores = _scores(self._phrases, list(known), len(self._phrase_owner))
         answer_scores = _scores(self._answers, list(known), len(self.entries))
         best_phrase = [0.0] * len(self.entries)
@@ -315,7 +265,8 @@ class Ranker:
             phrase_fit[owner] = max(phrase_fit[owner], self._phrase_fit(index, known))
         # The most a document could score for these words: each at its IDF times (k1 + 1).
         ceiling = known_weight * (K1 + 1)
-        for position in range(len(self.entries)):
+        scored: list[Scored] = []
+        for position, entry in enumerate(self.entries):
             bm25 = best_phrase[position] + ANSWER_WEIGHT * answer_scores[position]
             if bm25 <= 0:
                 continue
@@ -332,5 +283,6 @@ class Ranker:
                 + PHRASE_WEIGHT * phrase_fit[position]
                 + (1 - COVERAGE_WEIGHT - PHRASE_WEIGHT) * relative
             )
-            scores[position] = score
-        return scores
+            scored.append(Scored(entry.id, entry.question, round(score, 4)))
+        scored.sort(key=lambda item: item.score, reverse=True)
+        return scored[:limit]
