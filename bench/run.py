@@ -92,11 +92,11 @@ FULL = Sizes(
     stats_runs=1,
 )
 QUICK = Sizes(
-    idle_steps=(250, 500),
+    idle_steps=(300,),
     idle_peak=600,
     shoppers=200,
     agents=2,
-    chat_rates=(100, 300),
+    chat_rates=(200,),
     chat_seconds=1.5,
     track_rates=(200,),
     track_seconds=1.5,
@@ -105,8 +105,8 @@ QUICK = Sizes(
     scaled_shoppers=100,
     storm=300,
     console_visitors=250,
-    waits=20_000,
-    stats_runs=2,
+    waits=5_000,
+    stats_runs=1,
 )
 
 # One step at 1,000 msg/s for ten seconds: enough samples for a py-spy profile of the
@@ -318,54 +318,41 @@ class ChatServer:
     def setup(self, agents: int) -> dict[str, Any]:
         """A site, ``agents`` agent accounts (the first an admin) with tokens; SLA relaxed.
 
-        The CLI calls run side by side (each is a Python start-up plus a migration check).
+        Only the first admin comes from the CLI (a Python start-up and a migration check,
+        seconds on a loaded machine); the site and the other accounts through the admin
+        API, as a shop's admin would make them.
         """
         emails = [f"bench-{i}-{secrets.token_hex(3)}@bench.local" for i in range(agents)]
-        commands = [["sites", "create", "--name", "Bench shop"]] + [
-            [
-                "agents",
-                "create",
-                "--email",
-                email,
-                "--name",
-                f"Bench Agent {i}",
-                "--role",
-                "admin" if i == 0 else "agent",
-                "--password-stdin",
-            ]
-            for i, email in enumerate(emails)
-        ]
-        processes = [
-            subprocess.Popen(
-                chat_server_command(*command),
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                env=self.env,
-                cwd=self.workdir,
-            )
-            for command in commands
-        ]
-        outputs = []
-        for command, process in zip(commands, processes, strict=True):
-            stdout, stderr = process.communicate(PASSWORD + "\n", timeout=120)
-            if process.returncode != 0:
-                raise RuntimeError(
-                    f"chat-server {' '.join(command[:2])} failed: {stderr.strip()[-500:]}"
-                )
-            outputs.append(stdout)
-        site = json.loads(outputs[0])
-        tokens = []
-        for email in emails:
+        command = ["agents", "create", "--email", emails[0], "--name", "Bench Agent 0"]
+        command += ["--role", "admin", "--password-stdin"]
+        created = subprocess.run(
+            chat_server_command(*command),
+            input=PASSWORD + "\n",
+            capture_output=True,
+            text=True,
+            env=self.env,
+            cwd=self.workdir,
+            timeout=120,
+        )
+        if created.returncode != 0:
+            raise RuntimeError(f"chat-server agents create failed: {created.stderr.strip()[-500:]}")
+        tokens = [self._token(emails[0])]
+        status, site = http(
+            "POST", f"{self.http_base}/api/v1/sites", {"name": "Bench shop"}, tokens[0]
+        )
+        if status != 201:
+            raise RuntimeError(f"site not created: {status} {site}")
+        for i, email in enumerate(emails[1:], start=1):
+            account = {"email": email, "name": f"Bench Agent {i}", "role": "agent"}
             status, body = http(
                 "POST",
-                f"{self.http_base}/api/v1/auth/token",
-                {"email": email, "password": PASSWORD},
+                f"{self.http_base}/api/v1/agents",
+                {**account, "password": PASSWORD},
+                tokens[0],
             )
-            if status != 200:
-                raise RuntimeError(f"login failed: {status} {body}")
-            tokens.append(body["token"])
+            if status != 201:
+                raise RuntimeError(f"agent not created: {status} {body}")
+            tokens.append(self._token(email))
         # Shoppers write and nobody answers: with the default 30 s / 60 s targets every
         # conversation would breach mid-run and the SLA job would announce hundreds at
         # once. A day-long target keeps that (unrelated) burst out of the windows.
@@ -376,6 +363,14 @@ class ChatServer:
             tokens[0],
         )
         return {"site_key": site["key"], "tokens": tokens, "emails": emails, "sla_status": status}
+
+    def _token(self, email: str) -> str:
+        status, body = http(
+            "POST", f"{self.http_base}/api/v1/auth/token", {"email": email, "password": PASSWORD}
+        )
+        if status != 200:
+            raise RuntimeError(f"login failed: {status} {body}")
+        return str(body["token"])
 
 
 class Relay:
@@ -720,12 +715,14 @@ def foreign(step: dict[str, Any]) -> float:
     return float(step["cpu"]["cpu_share"].get("foreign", 0.0))
 
 
-def console_probe(server: ChatServer, setup: dict[str, Any]) -> dict[str, Any]:
+def console_probe(server: ChatServer, setup: dict[str, Any], reopenings: int) -> dict[str, Any]:
     """The agent console in headless Chromium with the visitors online now (bench.console)."""
     try:
         from bench import console
 
-        result = console.probe(server.http_base, setup["emails"][0], PASSWORD)
+        result = console.probe(
+            server.http_base, setup["emails"][0], PASSWORD, reopenings=reopenings
+        )
     except Exception as exc:
         traceback.print_exc()
         return {"error": f"{type(exc).__name__}: {exc}"}
@@ -770,7 +767,8 @@ def ladder(t: Target, kind: str, rates: tuple[int, ...], seconds: float) -> list
             disturbed = (
                 foreign(step) > DISTURBED and (step.get("delivered_ratio") or 0) >= SATURATED
             )
-            if attempt or not disturbed:
+            # a quick run gives figures, not verdicts: no second try
+            if attempt or not disturbed or t.run.scale < 1:
                 break
             if t.run.time_left() < 2 * (seconds + sizes.drain_seconds) + 40:
                 break
@@ -785,7 +783,7 @@ def ladder(t: Target, kind: str, rates: tuple[int, ...], seconds: float) -> list
             f"to agent p50 {lat['p50']} p99 {lat['p99']} ms, {step['cpu_us_per_item']} µs each, "
             f"loadgen {step['cpu']['cpu_share'].get('loadgen')} core, errors {step['errors']}"
         )
-        wait_quiet(t.pids, limit=10)
+        wait_quiet(t.pids, limit=10 * t.run.scale)
     return steps
 
 
@@ -954,7 +952,10 @@ def server_phase(run: Run, backend: str) -> dict[str, Any]:
                     run.wants("tracking") and backend == "sqlite"
                 )
                 console = (
-                    (sizes.console_visitors, lambda: console_probe(server, setup))
+                    (
+                        sizes.console_visitors,
+                        lambda: console_probe(server, setup, 3 if run.scale == 1 else 1),
+                    )
                     if run.wants("console") and backend == "sqlite"
                     else None
                 )

@@ -212,19 +212,37 @@ def _console(results: dict[str, Any], quick: bool) -> list[Row]:
     long_tasks = console.get("long_tasks_over_50ms")
     scroll_met = long_tasks == 0 and bool(console.get("reached_end"))
     why = "browser work, not server: py-spy does not profile Chromium"
+    listed = console.get("welcome_visitors") or 0
+    conversations = console.get("welcome_conversations")
+    parts = ""
+    if console.get("welcome_visitors_bytes") is not None and conversations is not None:
+        per_visitor = console["welcome_visitors_bytes"] / max(1, listed)
+        parts = (
+            f"; visitors {num(console['welcome_visitors_bytes'] / 1024, 1)} KB "
+            f"({num(per_visitor, 0)} B each), {conversations:,} open conversations "
+            f"{num(console['welcome_conversations_bytes'] / 1024, 1)} KB"
+        )
+    welcome_why = (
+        ""
+        if welcome_met
+        else "not a profile question: the listed visitors are capped at 200 (CONTRACT §9), "
+        "the open conversations are all sent"
+    )
+    after_login = console.get("first_render_after_login_ms")
 
     return [
         [
             targets[0],
             f"{num(console['welcome_bytes'] / 1024, 1)} KB with {online:,} online "
-            f"({console.get('welcome_visitors', '?')} listed, `visitors_total` "
-            f"{console.get('visitors_total', '?')})",
+            f"({listed} listed, `visitors_total` {console.get('visitors_total', '?')}){parts}",
             mark(_proven(welcome_met, enough)),
-            "",
+            welcome_why,
         ],
         [
             targets[1],
-            f"{num(render, 0)} ms from navigation to the first visitor rows",
+            f"{num(render, 0)} ms from navigation to the first visitor rows when a logged-in "
+            f"agent opens the console (median of {console.get('reopenings', 1)})"
+            + (f"; {num(after_login, 0)} ms right after the login form" if after_login else ""),
             mark(_proven(render_met, enough)),
             "" if render_met else why,
         ],
