@@ -249,7 +249,7 @@ def _console(results: dict[str, Any], quick: bool) -> list[Row]:
         [
             targets[2],
             f"{long_tasks} long tasks over 50 ms (longest {num(console.get('longest_task_ms'), 0)} "
-            f"ms) while loading and scrolling {console.get('rows_seen', '?')} rows to the end",
+            f"ms) while loading and flicking through the list to its end ({console.get('rows_seen', '?')} rows drawn on the way)",
             mark(_proven(scroll_met, enough)),
             "" if scroll_met else why,
         ],
