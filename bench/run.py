@@ -325,17 +325,7 @@ class ChatServer:
         emails = [f"bench-{i}-{secrets.token_hex(3)}@bench.local" for i in range(agents)]
         command = ["agents", "create", "--email", emails[0], "--name", "Bench Agent 0"]
         command += ["--role", "admin", "--password-stdin"]
-        created = subprocess.run(
-            chat_server_command(*command),
-            input=PASSWORD + "\n",
-            capture_output=True,
-            text=True,
-            env=self.env,
-            cwd=self.workdir,
-            timeout=120,
-        )
-        if created.returncode != 0:
-            raise RuntimeError(f"chat-server agents create failed: {created.stderr.strip()[-500:]}")
+        self.cli(*command, stdin=PASSWORD + "\n")
         tokens = [self._token(emails[0])]
         status, site = http(
             "POST", f"{self.http_base}/api/v1/sites", {"name": "Bench shop"}, tokens[0]

@@ -13,7 +13,6 @@ import re
 from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 import pytest_asyncio
 from browser.browser_support import Browsing, hook, log_in, screenshot
 from clients import Visitor
@@ -50,16 +49,6 @@ async () => {
 """
 
 
-@pytest.fixture(scope="module")
-def site(server: Server) -> dict[str, Any]:
-    return server.create_site("Crowded shop")
-
-
-@pytest.fixture(scope="module")
-def console_agent(server: Server) -> dict[str, Any]:
-    return server.create_agent("agent", "Deniz Aydın")
-
-
 @pytest_asyncio.fixture(loop_scope="session")
 async def crowd(server: Server, site: dict[str, Any]) -> AsyncIterator[list[Visitor]]:
     visitors: list[Visitor] = []
@@ -87,11 +76,11 @@ async def crowd(server: Server, site: dict[str, Any]) -> AsyncIterator[list[Visi
 async def test_every_online_visitor_is_reachable_by_scrolling_with_few_rows_drawn(
     server: Server,
     site: dict[str, Any],
-    console_agent: dict[str, Any],
+    agent: dict[str, Any],
     crowd: list[Visitor],
     browsing: Browsing,
 ) -> None:
-    console = await log_in(browsing, server.base, console_agent)
+    console = await log_in(browsing, server.base, agent)
     await expect(console.locator(hook("visitor-count"))).to_have_text(str(ONLINE))
     first = console.locator(hook("visitor-row")).first
     # newest first visit first: the last visitor to arrive heads the list
@@ -122,9 +111,9 @@ async def test_every_online_visitor_is_reachable_by_scrolling_with_few_rows_draw
 
 
 async def test_the_console_page_names_every_module_it_imports_for_preloading(
-    server: Server, console_agent: dict[str, Any], browsing: Browsing
+    server: Server, agent: dict[str, Any], browsing: Browsing
 ) -> None:
-    console = await log_in(browsing, server.base, console_agent)
+    console = await log_in(browsing, server.base, agent)
     preloaded = await console.evaluate(
         "Array.from(document.querySelectorAll('link[rel=modulepreload]'), (l) => l.href)"
     )
