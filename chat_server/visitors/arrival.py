@@ -109,7 +109,9 @@ async def _arrive_as(
         agent=agent,
         timeout=timedelta(seconds=rt.settings.visit_timeout_seconds),
     )
-    if rt.db.is_embedded:
+    if rt.db.is_embedded or visitor_id is None:
+        # A new visitor's id is known to no other socket or process yet: no row to hold,
+        # and its write can share a batched transaction.
         return await _arrive_in_turn(rt, counted, write)
     return await _arrive_locked(rt, counted, visitor_id is not None, token, site.id, write)
 

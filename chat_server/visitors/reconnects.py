@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from chat_server.model.rows import Journey, PageRecord, VisitorRecord
+from chat_server.model.rows import Journey, KeywordRecord, PageRecord, VisitorRecord
 from chat_server.model.tables import Conversation
 from chat_server.visitors import statements as sql
 from chat_server.visitors.rules import (
@@ -47,6 +47,8 @@ class Arrival:
     resumed: bool
     #: For ``visitor.updated``; None for a bot (agents never hear of bots).
     journey: Journey | None
+    #: A visitor created by this hello: it has no history to read back.
+    created: bool = False
 
 
 def record_arrival(
@@ -117,8 +119,17 @@ def record_arrival(
     else:
         set_campaign(visitor, url)
         _save_arrived(connection, visitor, known)  # before a new visitor's page view refers to it
-        page = record_page_view(connection, search_params, visitor, url, title, referrer, now, None)
+        # A new visitor has no search words yet, so the page view's are all of them.
+        searched: list[KeywordRecord] | None = None if known else []
+        page = record_page_view(
+            connection, search_params, visitor, url, title, referrer, now, searched
+        )
         page_view_id = page.id
+        if not known:
+            # Created by this statement: no conversation and no other page to read back
+            # (the hello of every new shopper, the commonest arrival, saves four queries).
+            journey = None if visitor.is_bot else Journey(visitor, [page], searched or [], 1)
+            return Arrival(visitor, page_view_id, None, True, False, journey, created=True)
     found = connection.execute(sql.OPEN_CONVERSATION, {"visitor_id": visitor.id}).first()
     conversation = Conversation.model_construct(**found._mapping) if found is not None else None
     journey = None

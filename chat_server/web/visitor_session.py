@@ -232,7 +232,11 @@ class VisitorSession:
                     conversation,
                     await agents_online_at(self.rt, self.site.id),
                     sites.public_site_view(self.site),
-                    history_view(await earlier_conversations(self.rt, visitor.id, utcnow())),
+                    history_view(
+                        []
+                        if arrival.created
+                        else await earlier_conversations(self.rt, visitor.id, utcnow())
+                    ),
                     email=self.rt.settings.mail.enabled,
                 )
             )
