@@ -68,6 +68,21 @@ def _latency(results: dict[str, Any], key: str, quick: bool) -> Row | None:
     target = f"{SERVER[key]}: p99 send → agent ≤ 10 ms at 1,000 msg/s with 10,000 idle sockets"
     if not at or "skipped" in at:
         reason = at["skipped"] if at else "no 1,000/s step"
+        ran = run_steps(steps)
+        if at and reason.startswith("saturated") and ran and not quick:
+            # A server that could not keep up with a lower rate misses the target at
+            # 1,000/s too: the figure is that of the step where it fell behind.
+            top = ran[-1]
+            measured = (
+                f"{reason}: at {top['rate']:,}/s p99 {num(top['agent_ms']['p99'], 1)} ms, "
+                f"delivered {num(top['delivered_ratio'] * 100, 1)} %, {idle:,} idle sockets"
+            )
+            return [
+                target,
+                measured,
+                mark(False),
+                _why(results, _top_label(key, "chat", steps), False),
+            ]
         return [target, f"not measured ({reason})", mark(None), ""]
     p99 = at["agent_ms"]["p99"]
     met: bool | None = p99 is not None and p99 <= 10 and at["delivered_ratio"] >= 0.99

@@ -181,6 +181,11 @@ class Database:
         self.engine = create_engine(settings)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._write_lock = asyncio.Lock() if settings.is_sqlite else None
+        # Sessions of writing() hold a pooled connection while they await other things
+        # (Redis, row locks). Thousands of them at once (a reconnect storm) would take
+        # every connection and leave the group commits and the reads to time out after
+        # the pool's 5 s: they queue here instead, keeping half the pool for the rest.
+        self._writing_slots = asyncio.Semaphore(max(1, settings.db_pool_size))
         self._queue: list[_Write] = []
         self._batches_running = 0
         self._sync_engine: Engine | None = None
@@ -320,7 +325,7 @@ class Database:
     async def writing(self) -> AsyncIterator[AsyncSession]:
         """A session whose transaction commits on success and rolls back on error."""
         if self._write_lock is None:
-            async with self._sessions() as session, session.begin():
+            async with self._writing_slots, self._sessions() as session, session.begin():
                 yield session
             return
         async with self._write_lock, self._sessions() as session, session.begin():
