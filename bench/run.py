@@ -847,10 +847,10 @@ def storm_size(run: Run, phase: dict[str, Any]) -> tuple[int, str]:
     # a fifth of an answer, a leave on the drop and a hello that resumes; the answers and
     # the leaves queue behind each other on SQLite. Calibrated on full runs: about
     # 3 messages and 4 hellos of server time per visitor (a resuming hello costs more
-    # than a first one: on PostgreSQL it holds the visitor's row), plus 60 s of fixed
+    # than a first one: on PostgreSQL it holds the visitor's row), plus 25 s of fixed
     # costs (the agent console's welcome with every online visitor, settling, closing).
     per_visitor = 3.0 / message + 4.0 / hello
-    fit = int((run.time_left() - 60 * run.scale) / per_visitor)
+    fit = int((run.time_left() - 25 * run.scale) / per_visitor)
     count = max(0, min(run.sizes.storm, idle.get("sockets", 0), fit))
     planned = f"{count:,} of {run.sizes.storm:,}"
     if count < run.sizes.storm:
@@ -1315,9 +1315,9 @@ def main(argv: list[str] | None = None) -> int:
         ends = {
             "stats": 0.17,
             "assistant": 0.19,
-            "relay": 0.30,
-            "sqlite": 0.59,
-            "postgres": 0.86,
+            "relay": 0.28,
+            "sqlite": 0.64,
+            "postgres": 0.91,
             "scaled": 1.0,
         }
         try:
