@@ -226,6 +226,24 @@ def pg_create_database(server_url: str) -> str:
     return f"{prefix}/{name}"
 
 
+def pg_drop_database(server_url: str, database_url: str) -> None:
+    """Drop a database :func:`pg_create_database` made, so that PostgreSQL's autovacuum
+    of its rows does not load the machine during the steps that follow."""
+    import asyncpg  # type: ignore[import-untyped]
+
+    name = database_url.rpartition("/")[2]
+    plain = server_url.replace("postgresql+asyncpg://", "postgresql://")
+
+    async def drop() -> None:
+        connection = await asyncpg.connect(plain)
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await connection.close()
+
+    asyncio.run(drop())
+
+
 @dataclass
 class ChatServer:
     workdir: Path
@@ -971,7 +989,10 @@ def server_phase(run: Run, backend: str) -> dict[str, Any]:
                         "not_run": f"fewer than {sizes.console_visitors:,} visitors online"
                     }
             if run.wants("chat"):
-                out["chat"] = ladder(t, "chat", sizes.chat_rates, sizes.chat_seconds)
+                # The targets start at 1,000 msg/s: a lower step would only take time
+                # from the storm.
+                rates = tuple(r for r in sizes.chat_rates if r >= 1000) or sizes.chat_rates
+                out["chat"] = ladder(t, "chat", rates, sizes.chat_seconds)
             if run.wants("tracking") and backend == "sqlite":
                 out["tracking"] = ladder(t, "tracking", sizes.track_rates, sizes.track_seconds)
             out["server_rss_end"] = rss_bytes(server.pid)
@@ -1101,6 +1122,14 @@ def phase_stats(run: Run) -> dict[str, Any]:
     if run.time_left() < 25 * run.scale:
         return {"not_run": "time budget"}
     database_url = pg_create_database(run.pg_url)
+    try:
+        return _seed_and_time_stats(run, database_url)
+    finally:
+        with contextlib.suppress(Exception):
+            pg_drop_database(run.pg_url, database_url)
+
+
+def _seed_and_time_stats(run: Run, database_url: str) -> dict[str, Any]:
     waits = run.sizes.waits if run.time_left() > 20 else min(run.sizes.waits, 200_000)
     command = [
         PY,
@@ -1315,9 +1344,9 @@ def main(argv: list[str] | None = None) -> int:
         ends = {
             "stats": 0.17,
             "assistant": 0.19,
-            "relay": 0.28,
-            "sqlite": 0.64,
-            "postgres": 0.91,
+            "relay": 0.33,
+            "sqlite": 0.73,
+            "postgres": 0.92,
             "scaled": 1.0,
         }
         try:

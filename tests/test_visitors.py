@@ -319,6 +319,35 @@ async def test_search_words_from_google_utm_and_the_shops_search_keep_turkish_le
     await shopper.close()
 
 
+async def test_a_new_shoppers_first_visitor_updated_carries_its_search_words_and_first_page(
+    server: Server, site: dict, agent: dict
+) -> None:
+    # A new visitor's hello builds this frame from what it just wrote, reading nothing
+    # back: it must say what the stored visitor says.
+    console = await Agent.connect(server.ws_base, agent["token"])
+    shopper = await Visitor.connect(
+        server.ws_base,
+        site["key"],
+        page=page(
+            "/kampanya",
+            "Kampanya",
+            f"https://www.google.com.tr/search?q={quote_plus('ıslak mendil')}",
+        ),
+    )
+    assert shopper.welcome["history"] == []
+    arrived = (await next_about(console, shopper.id, "visitor.updated"))["visitor"]
+    assert arrived["pages_total"] == 1
+    assert [p["url"] for p in arrived["pages"]] == ["https://shop.example/kampanya"]
+    assert [(k["keyword"], k["source"]) for k in arrived["search_keywords"]] == [
+        ("ıslak mendil", "google")
+    ]
+    stored = detail(server, agent, shopper.id)
+    assert stored["search_keywords"] == arrived["search_keywords"]
+    assert stored["visits"] == arrived["visits"] == 1
+    await shopper.close()
+    await console.close()
+
+
 async def test_the_default_site_search_parameters_apply_without_configuration(
     server: Server, site: dict, agent: dict
 ) -> None:
