@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 
 #: A pass assigns at most this many conversations before it lets others run.
 MAX_ASSIGNMENTS_PER_PASS = 200
+#: The longest rest between two passes (see Router._run).
+MAX_REST_SECONDS = 0.5
 
 
 class Router:
@@ -122,19 +124,28 @@ class Router:
         sweep_every = self.rt.settings.routing_sweep_seconds
         loop = asyncio.get_running_loop()
         next_sweep = loop.time()
+        took = 0.0
         while True:
+            # A pass reads the whole queue: with thousands waiting (a rush of new chats)
+            # back-to-back passes would take the event loop from the sockets. Resting as
+            # long as the last pass took keeps routing to at most half of it, and the
+            # changes meanwhile are routed together (a pass of a short queue rests ~1 ms).
+            if took:
+                await asyncio.sleep(min(took, MAX_REST_SECONDS))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), max(0.0, next_sweep - loop.time()))
             self._wake.clear()
-            sweep = loop.time() >= next_sweep
+            started = loop.time()
+            sweep = started >= next_sweep
             if sweep:
-                next_sweep = loop.time() + sweep_every
+                next_sweep = started + sweep_every
             try:
                 await self.route(sweep)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.warning("routing pass failed", exc_info=True)
+            took = loop.time() - started
 
     async def route(self, sweep: bool = True) -> None:
         """One pass: requeue (on a sweep), assign what fits, announce the queue."""
