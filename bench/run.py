@@ -207,21 +207,26 @@ def postmaster_pid() -> int | None:
     return None
 
 
-def pg_create_database(server_url: str) -> str:
-    """A fresh database on the PostgreSQL server of ``server_url``; returns its asyncpg URL."""
+def _pg_admin(server_url: str, statement: str) -> None:
+    """One statement on the PostgreSQL server of ``server_url`` (outside a transaction)."""
     import asyncpg  # type: ignore[import-untyped]
 
-    name = f"bench_{secrets.token_hex(5)}"
     plain = server_url.replace("postgresql+asyncpg://", "postgresql://")
 
-    async def create() -> None:
+    async def run() -> None:
         connection = await asyncpg.connect(plain)
         try:
-            await connection.execute(f'CREATE DATABASE "{name}"')
+            await connection.execute(statement)
         finally:
             await connection.close()
 
-    asyncio.run(create())
+    asyncio.run(run())
+
+
+def pg_create_database(server_url: str) -> str:
+    """A fresh database on the PostgreSQL server of ``server_url``; returns its asyncpg URL."""
+    name = f"bench_{secrets.token_hex(5)}"
+    _pg_admin(server_url, f'CREATE DATABASE "{name}"')
     prefix = server_url.rpartition("/")[0].replace("postgresql://", "postgresql+asyncpg://")
     return f"{prefix}/{name}"
 
@@ -229,19 +234,8 @@ def pg_create_database(server_url: str) -> str:
 def pg_drop_database(server_url: str, database_url: str) -> None:
     """Drop a database :func:`pg_create_database` made, so that PostgreSQL's autovacuum
     of its rows does not load the machine during the steps that follow."""
-    import asyncpg  # type: ignore[import-untyped]
-
     name = database_url.rpartition("/")[2]
-    plain = server_url.replace("postgresql+asyncpg://", "postgresql://")
-
-    async def drop() -> None:
-        connection = await asyncpg.connect(plain)
-        try:
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await connection.close()
-
-    asyncio.run(drop())
+    _pg_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @dataclass
