@@ -232,9 +232,14 @@ def test_a_first_response_after_an_internal_note_lasts_until_the_public_answer_a
         if wait.conversation_id == afternoon.chats["noted"]
     )
     assert 2.5 <= first.seconds < 3.0
+    assert first.breached
     stats = afternoon.stats()
     assert stats["first_response"]["max"] == first.seconds
-    assert stats["first_response"]["breached"] == 1
+    # The other chats are answered 0.2-0.8 s into a 1 s target, as the shopper's client
+    # times it; on a loaded machine the server's clock can see one of them pass it. The
+    # count is exactly the recorded waits' breaches, the noted chat's among them.
+    recorded = afternoon.kind("first_response")
+    assert stats["first_response"]["breached"] == sum(1 for wait in recorded if wait.breached)
     assert stats["sla"] == {"first_response_seconds": TARGET, "next_response_seconds": TARGET}
 
 

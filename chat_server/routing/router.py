@@ -49,8 +49,10 @@ log = logging.getLogger(__name__)
 
 #: A pass assigns at most this many conversations before it lets others run.
 MAX_ASSIGNMENTS_PER_PASS = 200
-#: The longest rest between two passes (see Router._run).
+#: The longest rest between two passes, and the queue length that calls for one
+#: (see Router._run).
 MAX_REST_SECONDS = 0.5
+REST_FROM_QUEUED = 100
 
 
 class Router:
@@ -129,8 +131,8 @@ class Router:
             # A pass reads the whole queue: with thousands waiting (a rush of new chats)
             # back-to-back passes would take the event loop from the sockets. Resting as
             # long as the last pass took keeps routing to at most half of it, and the
-            # changes meanwhile are routed together (a pass of a short queue rests ~1 ms).
-            if took:
+            # changes meanwhile are routed together. A short queue routes at once.
+            if took and len(self._announced) >= REST_FROM_QUEUED:
                 await asyncio.sleep(min(took, MAX_REST_SECONDS))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), max(0.0, next_sweep - loop.time()))
