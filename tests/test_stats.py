@@ -30,7 +30,10 @@ import pytest
 from clients import Agent, Visitor
 from conftest import PASSWORD, Server, http, make_server
 
-TARGET = 1.0
+# The other chats are answered 0.2-0.8 s in, as the shopper's client times it; 1.5 s
+# leaves the server's clock 0.7 s of room on a loaded machine (1 s left 0.2 s, and a
+# 0.8 s answer was seen breached under make test's load).
+TARGET = 1.5
 BROWSER_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -235,11 +238,7 @@ def test_a_first_response_after_an_internal_note_lasts_until_the_public_answer_a
     assert first.breached
     stats = afternoon.stats()
     assert stats["first_response"]["max"] == first.seconds
-    # The other chats are answered 0.2-0.8 s into a 1 s target, as the shopper's client
-    # times it; on a loaded machine the server's clock can see one of them pass it. The
-    # count is exactly the recorded waits' breaches, the noted chat's among them.
-    recorded = afternoon.kind("first_response")
-    assert stats["first_response"]["breached"] == sum(1 for wait in recorded if wait.breached)
+    assert stats["first_response"]["breached"] == 1
     assert stats["sla"] == {"first_response_seconds": TARGET, "next_response_seconds": TARGET}
 
 
