@@ -33,6 +33,7 @@ from chat_server.model.tables import (
 )
 from chat_server.runtime.state import Runtime
 from chat_server.search import index as search_index
+from chat_server.sla.rollup.unfold import unfold_days_of
 
 
 async def purge_expired(rt: Runtime, now: datetime | None = None) -> int:
@@ -105,6 +106,8 @@ async def _purge_site(
     )
     await search_index.forget(session, old_conversations)
     files.extend(await attachments.forget_conversations(session, old_conversations))
+    connection = await session.connection()
+    await connection.run_sync(unfold_days_of, Wait.conversation_id.in_(old_conversations))
     counts: dict[str, int] = {}
     for name, statement in (
         ("messages", delete(Message).where(Message.conversation_id.in_(old_conversations))),

@@ -56,6 +56,7 @@ class Settings:
     visitor_left_seconds: float = 60.0
     visit_timeout_seconds: float = 30 * 60
     jobs_interval_seconds: float = 0.25
+    stats_fold_seconds: float = 10.0  # how often closed waits are folded into the stats rollups
     send_queue_size: int = 512
     sse_ping_seconds: float = 15.0  # CHAT_SSE_PING_SECONDS: comment lines keeping proxies open
     routing_sweep_seconds: float = 2.0  # a routing pass at least this often, besides triggers
@@ -282,6 +283,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         visitor_left_seconds=number("CHAT_VISITOR_LEFT_SECONDS", 60.0),
         visit_timeout_seconds=number("CHAT_VISIT_TIMEOUT_SECONDS", 30 * 60),
         jobs_interval_seconds=number("CHAT_JOBS_INTERVAL_SECONDS", 0.25),
+        stats_fold_seconds=number("CHAT_STATS_FOLD_SECONDS", 10.0),
         send_queue_size=int(number("CHAT_SEND_QUEUE_SIZE", 512)),
         sse_ping_seconds=number("CHAT_SSE_PING_SECONDS", 15.0),
         routing_sweep_seconds=number("CHAT_ROUTING_SWEEP_SECONDS", 2.0),

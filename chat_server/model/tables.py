@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, UniqueConstraint, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -312,10 +312,36 @@ class ConversationTag(SQLModel, table=True):
     tag: str = Field(primary_key=True, index=True)
 
 
+#: What the percentiles read of a wait besides its kind and length (:class:`Wait`'s indexes).
+_PERCENTILE_COLUMNS = ("opened_at", "site_id", "answered_by", "target_seconds")
+
+
 class Wait(SQLModel, table=True):
     __table_args__ = (
         Index("ix_wait_status_due", "status", "due_at"),
         Index("ix_wait_opened", "opened_at"),
+        # The waits not yet folded into the stats rollups (sla.rollup): few, so the
+        # fold job and the stats find them without a scan.
+        Index(
+            "ix_wait_unfolded",
+            "opened_at",
+            postgresql_where=text("length_us IS NULL"),
+            sqlite_where=text("length_us IS NULL"),
+        ),
+        # Percentiles read the answered waits of a few length ranges of one kind, from
+        # the index alone on PostgreSQL.
+        *(
+            Index(
+                f"ix_wait_kind_{name}",
+                "kind",
+                column,
+                postgresql_include=list(_PERCENTILE_COLUMNS),
+                postgresql_where=text("status = 'answered'"),
+                sqlite_where=text("status = 'answered'"),
+            )
+            for name, column in (("length", "length_us"), ("business", "business_us"))
+        ),
+        Index("ix_wait_business_rev", "business_rev", "site_id"),
         Index(
             "ix_wait_first_unanswered",
             "conversation_id",
@@ -338,6 +364,12 @@ class Wait(SQLModel, table=True):
     warn_at: datetime = time_column()
     warned_at: datetime | None = time_column(nullable=True)
     breach_announced_at: datetime | None = time_column(nullable=True)
+    # Set when the closed wait is folded into the stats rollups (sla.rollup): its
+    # length, and its business length under the business hours whose revision is
+    # ``business_rev``. NULL while open or not yet folded.
+    length_us: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    business_us: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    business_rev: str | None = None
 
 
 class AuditLog(SQLModel, table=True):
@@ -355,4 +387,5 @@ class AuditLog(SQLModel, table=True):
 import chat_server.model.assistant_tables  # noqa: E402
 import chat_server.model.attachment_tables  # noqa: E402
 import chat_server.model.mail_tables  # noqa: E402
-import chat_server.model.outbox_tables  # noqa: E402, F401
+import chat_server.model.outbox_tables  # noqa: E402
+import chat_server.model.rollup_tables  # noqa: E402, F401

@@ -22,7 +22,9 @@ from chat_server.stats.figures import MICRO
 # monotonic function of the length would do; these keep each bucket within a few
 # percent of its value. Negative lengths (clocks of two hosts a hair apart) share
 # bucket -1.
-VALUE_BUCKETS = (
+Table = tuple[tuple[int | None, int], ...]
+
+VALUE_BUCKETS: Table = (
     (1 * MICRO, 20_000),
     (10 * MICRO, 100_000),
     (60 * MICRO, 250_000),
@@ -32,11 +34,11 @@ VALUE_BUCKETS = (
 )
 
 
-def value_bucket(length: Any) -> ColumnElement[int]:
+def value_bucket(length: Any, table: Table = VALUE_BUCKETS) -> ColumnElement[int]:
     """The SQL bucket number of ``length``, growing with it (integer division on both backends)."""
     whens: list[tuple[Any, Any]] = [(length < 0, -1)]
     base, lower = 0, 0
-    for upper, width in VALUE_BUCKETS:
+    for upper, width in table:
         expression = base + (length - lower) // width
         if upper is None:
             return case(*whens, else_=expression)
@@ -46,12 +48,12 @@ def value_bucket(length: Any) -> ColumnElement[int]:
     raise AssertionError("VALUE_BUCKETS must end with an open bucket")
 
 
-def bucket_bounds(bucket: int) -> tuple[int, int]:
+def bucket_bounds(bucket: int, table: Table = VALUE_BUCKETS) -> tuple[int, int]:
     """The lengths ``[low, high)`` that :func:`value_bucket` puts in ``bucket``."""
     if bucket < 0:
         return -(2**62), 0
     base, lower = 0, 0
-    for upper, width in VALUE_BUCKETS:
+    for upper, width in table:
         if upper is None or bucket < base + (upper - lower) // width:
             low = lower + (bucket - base) * width
             return low, low + width
@@ -60,11 +62,11 @@ def bucket_bounds(bucket: int) -> tuple[int, int]:
     raise AssertionError("VALUE_BUCKETS must end with an open bucket")
 
 
-def ranges(buckets: Iterable[int]) -> list[tuple[int, int]]:
+def ranges(buckets: Iterable[int], table: Table = VALUE_BUCKETS) -> list[tuple[int, int]]:
     """Adjacent buckets merged into length ranges ``[low, high)``."""
     merged: list[tuple[int, int]] = []
     for bucket in sorted(set(buckets)):
-        low, high = bucket_bounds(bucket)
+        low, high = bucket_bounds(bucket, table)
         if merged and merged[-1][1] == low:
             merged[-1] = (merged[-1][0], high)
         else:

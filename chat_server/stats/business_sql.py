@@ -8,6 +8,9 @@ the bisection itself (``width_bucket`` over the sorted openings), so no row leav
 and the figures reuse the wall-clock scans of :mod:`.scans`: counts, sums and value
 buckets in one hash aggregate, then exact percentiles from the buckets that hold them.
 The arithmetic is :meth:`BusinessClock.between`'s, to the microsecond.
+
+Only the waits the rollups do not hold are computed so (:mod:`.rollups`): whole
+days come from the sums the fold job measured under the same hours.
 """
 
 from __future__ import annotations
@@ -15,16 +18,26 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Float, bindparam, case, func, literal, select
+from sqlalchemy import BigInteger, bindparam, case, func, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement, Grouping
 
 from chat_server.model.tables import Wait
 from chat_server.sla.business_hours import BusinessClock
-from chat_server.stats.figures import ANSWERED, KINDS, MICRO, P50, P90, Figures, nearest_rank
+from chat_server.sla.rollup.cells import ROLLUP_BUCKETS
+from chat_server.sla.rollup.revisions import revision_of
+from chat_server.stats.figures import ANSWERED, KINDS, MICRO, Figures
 from chat_server.stats.period import Period, SiteSet
-from chat_server.stats.scans import IS_FIRST, grouped_figures, kind_of
+from chat_server.stats.rollups import (
+    StoredOrLive,
+    folded_business,
+    live_condition,
+    merge_groups,
+    rolled_business_groups,
+    whole_days,
+)
+from chat_server.stats.scans import IS_FIRST, fill_percentiles, grouped_figures, kind_of
 from chat_server.stats.sql import period_filter, since_us
 
 
@@ -101,62 +114,41 @@ class BusinessLengths:
 async def business_figures_in_sql(
     session: AsyncSession, period: Period, sites: SiteSet, now: datetime, hours: dict[str, Any]
 ) -> dict[str, Any]:
-    """Per kind, the figures in business time under ``hours`` (every site's)."""
+    """Per kind, the figures in business time under ``hours`` (every site's): the
+    whole days' sums measured under these hours, and the other waits computed here."""
+    revision = revision_of(hours)
+    days = whole_days(period)
+    folded = folded_business(revision)
+    live_where = live_condition(days, folded.unfolded)
     first, latest = (
         await session.execute(
             select(func.min(Wait.opened_at), func.max(Wait.closed_at)).where(
-                *period_filter(period, sites)
+                *period_filter(period, sites), folded.unfolded
             )
         )
     ).one()
-    if first is None:
-        return {kind: Figures().view() for kind in KINDS}
-    # The clock covers every instant read, as the Python path's does, and starts at the
-    # first wait rather than at the period's start ("since 2000"): its spans are bound
+    # The clock covers every instant computed here (the waits with no business length
+    # stored under these hours), as the Python path's does, and starts at the first
+    # such wait rather than at the period's start ("since 2000"): its spans are bound
     # into the statement, and every row looks them up.
+    start = first if first is not None else now
     end = max(now, latest) if latest is not None else now
-    clock = BusinessClock(hours, first, max(end, first))
-    waits_of = BusinessLengths(clock)
-    groups = await grouped_figures(
-        session, period, sites, now, {"first": IS_FIRST}, with_buckets=True, waits_of=waits_of
+    computed = BusinessLengths(BusinessClock(hours, start, max(end, start)))
+    stored_or_live = StoredOrLive(Wait.business_us, folded, computed)
+    live = await grouped_figures(
+        session,
+        period,
+        sites,
+        now,
+        {"first": IS_FIRST},
+        with_buckets=True,
+        waits_of=stored_or_live,
+        where=live_where,
+        table=ROLLUP_BUCKETS,
     )
+    groups = merge_groups(await rolled_business_groups(session, sites, days, revision), live)
     by_kind = {kind: Figures() for kind in KINDS}
-    for (first,), figures in groups.items():
-        by_kind[kind_of(first)].merge(figures)
-    await fill_percentiles_sorted(session, period, sites, now, by_kind, waits_of)
+    for (is_first,), figures in groups.items():
+        by_kind[kind_of(is_first)].merge(figures)
+    await fill_percentiles(session, period, sites, now, by_kind, {}, stored_or_live, ROLLUP_BUCKETS)
     return {kind: by_kind[kind].view() for kind in KINDS}
-
-
-async def fill_percentiles_sorted(
-    session: AsyncSession,
-    period: Period,
-    sites: SiteSet,
-    now: datetime,
-    by_kind: dict[str, Figures],
-    waits_of: BusinessLengths,
-) -> None:
-    """The exact p50 and p90 per kind, by PostgreSQL's ``percentile_disc``.
-
-    The value buckets of :func:`.scans.fill_percentiles` do not pay here: most waits
-    lie outside business hours and last zero business seconds, so the bucket holding
-    the median holds most rows. ``percentile_disc(f)`` returns the row at
-    ``ceil(f * n)``; asking for ``(rank - 0.5) / n`` makes that exactly the nearest
-    rank :func:`.figures.percentile` takes, whatever the rounding of ``f``.
-    """
-    waits = waits_of(session, period, sites, now, IS_FIRST.label("first"), answered_only=True)
-    aggregates, wanted = [], []
-    for kind, figures in by_kind.items():
-        if not figures.count:
-            continue
-        fractions = [(nearest_rank(figures.count, q) - 0.5) / figures.count for q in (P50, P90)]
-        aggregates.append(
-            func.percentile_disc(literal(fractions, ARRAY(Float)))
-            .within_group(waits.c.length)
-            .filter(waits.c.first == (kind == KINDS[0]))
-        )
-        wanted.append(kind)
-    if not aggregates:
-        return
-    row = (await session.execute(select(*aggregates))).one()
-    for kind, (p50, p90) in zip(wanted, row, strict=True):
-        by_kind[kind].p50_us, by_kind[kind].p90_us = int(p50), int(p90)

@@ -17,12 +17,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chat_server.model.tables import Agent, Conversation, Wait, WaitKind, WaitStatus, utcnow
 from chat_server.sla.policy import Policy, load_policy
+from chat_server.sla.rollup.cells import ROLLUP_BUCKETS
 from chat_server.stats.assistant import assistant_figures
 from chat_server.stats.business import business_figures
 from chat_server.stats.figures import KINDS, Figures
 from chat_server.stats.period import Period, SiteSet, on_sites
+from chat_server.stats.rollups import (
+    StoredOrLive,
+    folded_wall,
+    live_condition,
+    merge_groups,
+    rolled_groups,
+    whole_days,
+)
 from chat_server.stats.scans import IS_FIRST, fill_percentiles, grouped_figures, kind_of
-from chat_server.stats.sql import tuning
+from chat_server.stats.sql import lengths, tuning
 from chat_server.storage.database import Database
 from chat_server.wire.views import iso
 
@@ -40,17 +49,26 @@ async def response_times(
     now = now or utcnow()
 
     async def waits_part() -> tuple[dict[str, Figures], dict[tuple[str, str], Figures]]:
+        days = whole_days(period)
+        keys = {"first": IS_FIRST, "agent": Wait.answered_by}
+        # the stored length where a wait has one (its day's sums may not hold it: the
+        # period's first and last days are partial), else computed
+        stored_or_live = StoredOrLive(Wait.length_us, folded_wall(), lengths)
         async with db.reading() as session:
             for statement in tuning(session):
                 await session.execute(statement)
-            groups = await grouped_figures(
+            live = await grouped_figures(
                 session,
                 period,
                 sites,
                 now,
-                {"first": IS_FIRST, "agent": Wait.answered_by},
+                keys,
                 with_buckets=True,
+                waits_of=stored_or_live,
+                where=live_condition(days, folded_wall().unfolded),
+                table=ROLLUP_BUCKETS,
             )
+            groups = merge_groups(await rolled_groups(session, sites, days), live)
             by_kind = {kind: Figures() for kind in KINDS}
             by_agent: dict[tuple[str, str], Figures] = {}
             for (first, agent), figures in groups.items():
@@ -58,7 +76,9 @@ async def response_times(
                 by_kind[kind].merge(figures)
                 if agent is not None and figures.count:
                     by_agent.setdefault((kind, agent), Figures()).merge(figures)
-            await fill_percentiles(session, period, sites, now, by_kind, by_agent)
+            await fill_percentiles(
+                session, period, sites, now, by_kind, by_agent, stored_or_live, ROLLUP_BUCKETS
+            )
             return by_kind, by_agent
 
     async def conversations_part() -> tuple[int, int, Policy, dict[str, Any] | None]:

@@ -11,11 +11,18 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, case, func, literal, or_, select
+from sqlalchemy import Integer, case, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chat_server.model.tables import Wait, WaitKind
-from chat_server.stats.buckets import locate, ranges, value_bucket
+from chat_server.stats.buckets import (
+    VALUE_BUCKETS,
+    Table,
+    bucket_bounds,
+    locate,
+    ranges,
+    value_bucket,
+)
 from chat_server.stats.figures import KINDS, P50, P90, Figures, nearest_rank
 from chat_server.stats.period import Period, SiteSet
 from chat_server.stats.sql import Lengths, breached, is_postgres, lengths, lengths_within
@@ -40,6 +47,8 @@ async def grouped_figures(
     keys: dict[str, Any],
     with_buckets: bool,
     waits_of: Lengths = lengths,
+    where: Any = None,
+    table: Table = VALUE_BUCKETS,
 ) -> dict[Key, Figures]:
     """Figures per group of ``keys`` (name -> expression over Wait), over the lengths
     ``waits_of`` gives (wall-clock by default; business time: :mod:`.business_sql`).
@@ -48,8 +57,10 @@ async def grouped_figures(
     not answered: a group with a bucket holds answered waits only, so its
     ``count(*)`` and ``sum`` need no filter.
     """
-    waits = waits_of(session, period, sites, now, *(c.label(n) for n, c in keys.items()))
-    bucket = value_bucket(waits.c.length) if with_buckets else literal(0, Integer)
+    waits = waits_of(
+        session, period, sites, now, *(c.label(n) for n, c in keys.items()), where=where
+    )
+    bucket = value_bucket(waits.c.length, table) if with_buckets else literal(0, Integer)
     inner = select(
         *(waits.c[name] for name in keys),
         waits.c.length,
@@ -93,25 +104,38 @@ async def fill_percentiles(
     by_kind: dict[str, Figures],
     by_agent: dict[tuple[str, str], Figures],
     waits_of: Lengths = lengths,
+    table: Table = VALUE_BUCKETS,
 ) -> None:
-    """Read the exact p50 and p90 of every kind and (kind, agent) from their value buckets."""
+    """Read the exact p50 and p90 of every kind and (kind, agent) from their value buckets.
+
+    A bucket one microsecond wide holds one value, which needs no read.
+    """
     wanted_kind: dict[tuple[str, int, int], list[tuple[str, str]]] = defaultdict(list)
     wanted_agent: dict[tuple[str, str, int, int], list[tuple[tuple[str, str], str]]] = defaultdict(
         list
     )
     buckets: dict[str, set[int]] = defaultdict(set)
+
+    def single_value(figures: Figures, name: str, bucket: int) -> bool:
+        low, high = bucket_bounds(bucket, table)
+        if high - low == 1:
+            setattr(figures, name, low)
+        return high - low == 1
+
     for kind, figures in by_kind.items():
         for name, q in (("p50_us", P50), ("p90_us", P90)):
             if figures.count:
                 bucket, offset = locate(figures.histogram, nearest_rank(figures.count, q))
-                wanted_kind[(kind, bucket, offset)].append((kind, name))
-                buckets[kind].add(bucket)
+                if not single_value(figures, name, bucket):
+                    wanted_kind[(kind, bucket, offset)].append((kind, name))
+                    buckets[kind].add(bucket)
     for (kind, agent), figures in by_agent.items():
         for name, q in (("p50_us", P50), ("p90_us", P90)):
             if figures.count:
                 bucket, offset = locate(figures.histogram, nearest_rank(figures.count, q))
-                wanted_agent[(kind, agent, bucket, offset)].append(((kind, agent), name))
-                buckets[kind].add(bucket)
+                if not single_value(figures, name, bucket):
+                    wanted_agent[(kind, agent, bucket, offset)].append(((kind, agent), name))
+                    buckets[kind].add(bucket)
     if not buckets:
         return
     # Only the rows of the wanted buckets, so that lengths and bucket numbers are
@@ -119,7 +143,7 @@ async def fill_percentiles(
     # PostgreSQL picks the rows by comparing wall-clock times before computing lengths;
     # other lengths (business time) are picked by their value, as on SQLite.
     by_times = is_postgres(session) and waits_of is lengths
-    ranges_by_kind = {kind: ranges(values) for kind, values in buckets.items()}
+    ranges_by_kind = {kind: ranges(values, table) for kind, values in buckets.items()}
     waits = waits_of(
         session,
         period,
@@ -130,12 +154,27 @@ async def fill_percentiles(
         answered_only=True,
         where=lengths_within(session, ranges_by_kind, Wait.kind, None) if by_times else None,
     )
-    picked = select(
-        waits.c.kind, waits.c.agent, waits.c.length, value_bucket(waits.c.length).label("vb")
-    )
-    if not by_times:
-        picked = picked.where(
-            lengths_within(session, ranges_by_kind, waits.c.kind, waits.c.length, by_times=False)
+    if by_times:
+        picked = select(
+            waits.c.kind,
+            waits.c.agent,
+            waits.c.length,
+            value_bucket(waits.c.length, table).label("vb"),
+        )
+    else:
+        # One arm per kind and range, so that each reads one range of an index (a single
+        # condition with ORs of ranges makes PostgreSQL scan the table instead).
+        arms = union_all(
+            *(
+                select(waits.c.kind, waits.c.agent, waits.c.length).where(
+                    waits.c.kind == kind, waits.c.length >= low, waits.c.length < high
+                )
+                for kind, spans in ranges_by_kind.items()
+                for low, high in spans
+            )
+        ).subquery("picked")
+        picked = select(
+            arms.c.kind, arms.c.agent, arms.c.length, value_bucket(arms.c.length, table).label("vb")
         )
     bucketed = picked.subquery()
     chosen = select(

@@ -20,6 +20,7 @@ from chat_server.model.tables import (
 from chat_server.outbox import items as outbox_items
 from chat_server.runtime.state import Runtime
 from chat_server.search import index as search_index
+from chat_server.sla.rollup.unfold import unfold_days_of
 from chat_server.visitors import tokens
 from chat_server.visitors.updates import Update, gone
 
@@ -39,6 +40,8 @@ async def erase(rt: Runtime, visitor_id: str) -> Update:
         await search_index.forget(session, conversation_ids)
         files = await attachments.forget_visitor(session, visitor_id, conversation_ids)
         await session.execute(delete(Message).where(Message.conversation_id.in_(conversation_ids)))
+        connection = await session.connection()
+        await connection.run_sync(unfold_days_of, Wait.conversation_id.in_(conversation_ids))
         await session.execute(delete(Wait).where(Wait.conversation_id.in_(conversation_ids)))
         await session.execute(
             delete(ConversationTag).where(ConversationTag.conversation_id.in_(conversation_ids))

@@ -1,6 +1,6 @@
 """Periodic work run from the lifespan: SLA announcements, departed visitors, presence,
-retention, routing (:class:`~chat_server.routing.router.Router`) and the scheduled full
-garbage collection.
+retention, routing (:class:`~chat_server.routing.router.Router`), the stats rollups'
+fold and the scheduled full garbage collection.
 
 The jobs decide what must happen once in the database, so any number of processes
 may run these loops side by side.
@@ -18,6 +18,12 @@ from chat_server.observe import garbage
 from chat_server.routing.router import Router
 from chat_server.runtime.state import Runtime
 from chat_server.sla.announcements import announce_sla, close_waits_of_departed
+from chat_server.sla.rollup.fold import fold_pending
+
+#: Waits folded per run at most, so a backlog (after an upgrade) is folded in steps,
+#: and per transaction, which on SQLite holds the one writer (a few milliseconds).
+FOLD_PER_RUN = 20_000
+FOLD_BATCH = 500
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +46,9 @@ class JobRunner:
                 self._every(max(1.0, interval * 4), close_waits_of_departed), name="departed"
             ),
             asyncio.create_task(self._every(5.0, self._refresh_presence), name="presence"),
+            asyncio.create_task(
+                self._every(self.rt.settings.stats_fold_seconds, self._fold_stats), name="stats"
+            ),
         ]
         self._tasks.append(
             asyncio.create_task(self._every(3600.0, retention.purge_expired), name="retention")
@@ -60,6 +69,9 @@ class JobRunner:
     async def _refresh_presence(self, rt: Runtime) -> object:
         await rt.presence.refresh()
         return None
+
+    async def _fold_stats(self, rt: Runtime) -> object:
+        return await fold_pending(rt.db, batch=FOLD_BATCH, most=FOLD_PER_RUN)
 
     async def _every(self, seconds: float, job: object) -> None:
         while True:
