@@ -42,18 +42,35 @@ function convRow(id) {
 
 function fillConvRow(el, c) {
   const p = el._p;
+  el.classList.toggle('is-active', c.id === S.current);
+  const unread = S.unread.has(c.id);
+  el.classList.toggle('is-unread', unread);
+  p.dot.hidden = !unread;
+  tickConvRow(el, c);
+  // The list is drawn again on every visitor.updated: rebuild a row only when something it
+  // shows changed (a message is never edited, so its seq and object stand for its text).
   const name = convName(c);
+  const v = visitorOf(c.visitor_id);
+  const live = S.visitors.get(c.visitor_id);
+  const ty = S.typing.get(c.id);
+  const typing = !!(ty && ty.until > Date.now() && ty.author && ty.author.kind === 'visitor');
+  const lm = c.last_message;
+  const author = (lm && lm.author) || {};
+  const sig = JSON.stringify([name, c.visitor_id, !!c.visitor_name, v && v.geo ? v.geo.country_code : null,
+    !!(live && live.online !== false), typing, lm ? [lm.seq, !!lm.internal, author.kind, author.id, author.name] : null,
+    S.me.id, c.last_seq || 0, c.status, c.rating, shortWhen(lastActivity(c))]);
+  if (el._sig === sig && el._lm === lm) return;
+  el._sig = sig;
+  el._lm = lm;
   if (p.name.textContent !== name) p.name.textContent = name;
   avatarFor(p.av, c.visitor_id, name, !!c.visitor_name);
-  const v = visitorOf(c.visitor_id);
   clear(p.flag);
   const f = v && v.geo ? flag(v.geo.country_code) : null;
   if (f) p.flag.appendChild(f);
 
   clear(p.preview);
   p.preview.classList.remove('is-typing');
-  const ty = S.typing.get(c.id);
-  if (ty && ty.until > Date.now() && ty.author && ty.author.kind === 'visitor') {
+  if (typing) {
     p.preview.classList.add('is-typing');
     p.preview.textContent = t('console.typing_preview');
   } else if (c.last_message) {
@@ -77,11 +94,6 @@ function fillConvRow(el, c) {
   } else {
     p.time.textContent = shortWhen(lastActivity(c));
   }
-  el.classList.toggle('is-active', c.id === S.current);
-  const unread = S.unread.has(c.id);
-  el.classList.toggle('is-unread', unread);
-  p.dot.hidden = !unread;
-  tickConvRow(el, c);
 }
 
 function tickConvRow(el, c) {
@@ -95,10 +107,13 @@ function tickConvRow(el, c) {
     p.time.hidden = true;
     const txt = clock(w.waited);
     if (p.wait.textContent !== txt) p.wait.textContent = txt;
-    p.wait.className = 'wait sla-' + w.level;
-    p.wait.setAttribute('data-level', w.level);
-    p.wait.title = t(c.wait_kind === 'next_response' ? 'console.next_response' : 'console.first_response') +
+    // Every second for every row: write only what changed (a write restyles the row).
+    const cls = 'wait sla-' + w.level;
+    if (p.wait.className !== cls) p.wait.className = cls;
+    if (p.wait.getAttribute('data-level') !== w.level) p.wait.setAttribute('data-level', w.level);
+    const title = t(c.wait_kind === 'next_response' ? 'console.next_response' : 'console.first_response') +
       ' · ' + t('console.target', { time: duration(w.target) });
+    if (p.wait.title !== title) p.wait.title = title;
   } else {
     p.wait.hidden = true;
     p.time.hidden = false;
@@ -135,18 +150,26 @@ function visibleConvs() {
   return out;
 }
 
+const NEW_ROWS_MS = 6; // rows not drawn yet are made for at most this long a frame; the rest next frame
+
+/** Draws the list in order. Hundreds of new rows (the welcome) are made over a few frames,
+ * top first, so that the first ones are on screen without a long task. */
 export function renderConvList() {
   const list = visibleConvs();
   const ids = new Set();
+  list.forEach((c) => { ids.add(c.id); });
+  const deadline = performance.now() + NEW_ROWS_MS;
   let prev = null;
-  list.forEach((c) => {
-    ids.add(c.id);
+  for (let i = 0; i < list.length; i++) {
+    const c = list[i];
+    const fresh = !convRows.has(c.id);
+    if (fresh && i > 0 && performance.now() > deadline) { schedule('list'); break; }
     const el = convRow(c.id);
     fillConvRow(el, c);
     const want = prev ? prev.nextSibling : convList.firstChild;
     if (el !== want) convList.insertBefore(el, want);
     prev = el;
-  });
+  }
   Array.from(convList.children).forEach((el) => {
     const id = el.getAttribute('data-conversation-id');
     if (!ids.has(id)) {

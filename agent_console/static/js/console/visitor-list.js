@@ -18,6 +18,7 @@ import { schedule } from './schedule.js';
 const OVERSCAN = 6;        // rows kept above and below the visible ones
 const LOAD_AHEAD = 40;     // the next page is asked for when this few loaded rows remain below
 const ROW_HEIGHT = 104;    // until a row has been measured (console.css: .visitor-row height)
+const NEW_ROWS = 6;        // overscan rows made new in one frame at most (rows in view always are)
 
 const visitorList = hook('visitor-list');
 const visitorEmpty = hook('visitors-empty');
@@ -156,8 +157,19 @@ export function renderVisitors() {
   const rh = rowHeight || ROW_HEIGHT;
   const view = visitorList.clientHeight || rh * 8;
   const top = Math.min(visitorList.scrollTop, Math.max(0, n * rh - view));
-  const first = Math.max(0, Math.floor(top / rh) - OVERSCAN);
-  const last = Math.min(n, Math.ceil((top + view) / rh) + OVERSCAN);
+  // The rows in view are drawn now; the OVERSCAN rows around them are added nearest first,
+  // at most NEW_ROWS new ones a frame, so a flick far down the list costs one screen of
+  // rows per frame and the rest follows in the next frames.
+  let first = Math.min(n, Math.max(0, Math.floor(top / rh)));
+  let last = Math.min(n, Math.ceil((top + view) / rh));
+  let fresh = 0;
+  for (let i = first; i < last; i++) if (!visitorRows.has(order[i])) fresh++;
+  for (let k = 0; k < OVERSCAN; k++) {
+    if (first > 0 && fresh < NEW_ROWS) { first--; if (!visitorRows.has(order[first])) fresh++; }
+    if (last < n && fresh < NEW_ROWS) { last++; if (!visitorRows.has(order[last - 1])) fresh++; }
+  }
+  if (fresh >= NEW_ROWS && (first > Math.max(0, Math.floor(top / rh) - OVERSCAN) ||
+      last < Math.min(n, Math.ceil((top + view) / rh) + OVERSCAN))) schedule('visitors');
   const shown = new Set(order.slice(first, last));
   visitorRows.forEach((el, id) => {
     if (shown.has(id)) return;
