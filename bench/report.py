@@ -804,8 +804,6 @@ def write(results: dict[str, Any], output: Path) -> None:
                     "waits",
                     "conversations",
                     "seed s",
-                    "read row by row s",
-                    "fold s",
                     "in-process call s",
                     "HTTP API s",
                     "best s",
@@ -815,8 +813,6 @@ def write(results: dict[str, Any], output: Path) -> None:
                         num(counts.get("wait"), 0),
                         num(counts.get("conversation"), 0),
                         num(stats.get("seed_seconds"), 1),
-                        num(stats.get("unfolded_seconds"), 3),
-                        num(stats.get("fold_seconds"), 1),
                         ", ".join(num(v, 3) for v in stats.get("domain_seconds") or []),
                         ", ".join(num(v, 3) for v in stats.get("http_seconds") or []),
                         num(stats.get("best_seconds"), 3),
@@ -829,11 +825,12 @@ def write(results: dict[str, Any], output: Path) -> None:
             f"`python {stats.get('command', '-m bench.seed_waits')}` (written by the stats work) seeds the "
             "waits with `generate_series` on PostgreSQL, sets business hours on the SLA policy "
             "(Istanbul time, weekdays with a lunch break, Saturday mornings, a holiday) so that the "
-            "figures include business time. It reads the figures once row by row (no wait folded "
-            "yet, as right after an upgrade), runs the server's fold job over every wait (what a "
-            "running server does every few seconds; `chat_server.sla.rollup`), checks that the "
-            "figures from the rollups equal those read row by row, and then times the in-process "
-            "call and `GET /api/v1/stats/response-times` over the whole period."
+            "figures include business time. The waits are seeded as a running server keeps them, "
+            "folded into the stats rollups (`chat_server.sla.rollup`): each stored with its "
+            "lengths by the server's own SQL expressions, then the rollups built from them "
+            "(tests/test_business_stats_sql.py checks that such a seed reads as its waits read "
+            "row by row). It times the in-process call and `GET /api/v1/stats/response-times` "
+            "over the whole period."
         )
     else:
         add(f"Not measured: {problem(stats) or 'not run'}.")

@@ -29,7 +29,7 @@ from chat_server.stats.business import (
     one_schedule,
 )
 from chat_server.stats.period import Period
-from chat_server.stats.response_times import wait_bounds
+from chat_server.stats.response_times import response_times, wait_bounds
 from chat_server.storage.database import Database
 from chat_server.storage.migrate import upgrade_to_head
 
@@ -95,6 +95,41 @@ async def compare(settings: Settings, url: str) -> None:
             assert in_sql is not None
             assert in_sql["first_response"]["count"] > 1000
             assert 0 < in_sql["first_response"]["breached"] < in_sql["first_response"]["count"]
+    finally:
+        await db.dispose()
+
+
+@POSTGRES_ONLY
+def test_the_benchmarks_folded_seed_reads_as_its_waits_read_row_by_row(tmp_path: Path) -> None:
+    """``make bench`` seeds its million waits already folded (``folded=True``), with the
+    server's own expressions: the figures must be those of the same waits unfolded."""
+    url = fresh_database_url(tmp_path)
+    settings = load_settings({"CHAT_DATABASE_URL": url, "CHAT_DATA_DIR": str(tmp_path)})
+    upgrade_to_head(settings)
+    asyncio.run(compare_folded_seed(settings, url))
+
+
+async def compare_folded_seed(settings: Settings, url: str) -> None:
+    await seed_waits.seed(url, 6_000, 30, reuse=False, folded=True)
+    db = Database(settings)
+    try:
+        async with db.reading() as session:
+            bounds = await wait_bounds(session)
+        assert bounds is not None
+        period = Period(bounds[0] - timedelta(days=1), bounds[1] + timedelta(days=1))
+        now = utcnow()
+        seeded = await response_times(db, period, now=now)
+        async with db.writing() as session:
+            assert (await session.execute(text("SELECT count(*) FROM wait_rollup"))).scalar_one()
+            await session.execute(
+                text("UPDATE wait SET length_us = NULL, business_us = NULL, business_rev = NULL")
+            )
+            await session.execute(text("DELETE FROM wait_rollup"))
+            await session.execute(text("DELETE FROM wait_business_rollup"))
+        assert await response_times(db, period, now=now) == seeded  # row by row
+        assert seeded["business"]["first_response"]["count"] > 1000
+        assert await fold_pending(db, batch=1000) == 6_000  # and folded by the job
+        assert await response_times(db, period, now=now) == seeded
     finally:
         await db.dispose()
 

@@ -26,7 +26,9 @@ from chat_server.config.settings import load_settings
 from chat_server.model.rollup_tables import WaitBusinessRollup, WaitRollup
 from chat_server.model.tables import Agent, Conversation, Site, SlaPolicy, Visitor, Wait
 from chat_server.sla.rollup.cells import ROLLUP_BUCKETS, bucket_number
-from chat_server.sla.rollup.fold import fold_pending
+from chat_server.sla.rollup.fold import fold_batch_in_python, fold_pending
+from chat_server.sla.rollup.fold_sql import fold_batch_in_sql
+from chat_server.sla.rollup.revisions import load_revisions
 from chat_server.sla.rollup.unfold import unfold_days_of
 from chat_server.stats.buckets import value_bucket
 from chat_server.stats.period import Period
@@ -235,3 +237,32 @@ async def test_the_fold_and_the_stats_put_a_length_in_the_same_bucket(db: Databa
     assert await in_sql() == [bucket_number(n) for n in lengths]
     # exactly zero has a bucket of its own (most business lengths: its percentile needs no read)
     assert [bucket_number(n) for n in (-5, 0, 1, 249_999, 250_000)] == [-1, 0, 1, 1, 2]
+
+
+async def snapshot(db: Database) -> tuple[list[Any], ...]:
+    """Every wait's stored lengths and every sum, in a stable order."""
+    stored = select(Wait.id, Wait.length_us, Wait.business_us, Wait.business_rev)
+    parts = []
+    async with db.reading() as session:
+        for query in (stored, select(WaitRollup.__table__), select(WaitBusinessRollup.__table__)):
+            parts.append(sorted(tuple(row) for row in (await session.execute(query)).all()))
+    return tuple(parts)
+
+
+async def test_postgresql_folds_a_batch_itself_exactly_as_python_does(db: Database) -> None:
+    if db.is_embedded:
+        pytest.skip("PostgreSQL only: SQLite folds in Python")
+
+    async def fold_with(step: Any) -> None:
+        async with db.writing() as session:
+            connection = await session.connection()
+            revisions = await connection.run_sync(load_revisions)
+            while await connection.run_sync(step, 50, revisions):
+                pass
+
+    await fold_with(fold_batch_in_sql)
+    in_sql = await snapshot(db)
+    await unfold_everything(db)
+    await fold_with(fold_batch_in_python)
+    assert await snapshot(db) == in_sql
+    assert len(in_sql[0]) == await count(db, Wait) and len(in_sql[1]) > 50

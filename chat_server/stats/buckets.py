@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import case
 from sqlalchemy.sql.elements import ColumnElement
 
+from chat_server.sla.rollup.cells import bucket_sql
 from chat_server.stats.figures import MICRO
 
 # (upper bound, width) in microseconds, each width dividing its segment. Any
@@ -36,16 +36,7 @@ VALUE_BUCKETS: Table = (
 
 def value_bucket(length: Any, table: Table = VALUE_BUCKETS) -> ColumnElement[int]:
     """The SQL bucket number of ``length``, growing with it (integer division on both backends)."""
-    whens: list[tuple[Any, Any]] = [(length < 0, -1)]
-    base, lower = 0, 0
-    for upper, width in table:
-        expression = base + (length - lower) // width
-        if upper is None:
-            return case(*whens, else_=expression)
-        whens.append((length < upper, expression))
-        base += (upper - lower) // width
-        lower = upper
-    raise AssertionError("VALUE_BUCKETS must end with an open bucket")
+    return bucket_sql(length, table)
 
 
 def bucket_bounds(bucket: int, table: Table = VALUE_BUCKETS) -> tuple[int, int]:

@@ -18,14 +18,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, bindparam, case, func, literal, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement, Grouping
 
 from chat_server.model.tables import Wait
 from chat_server.sla.business_hours import BusinessClock
 from chat_server.sla.rollup.cells import ROLLUP_BUCKETS
+from chat_server.sla.rollup.clock_sql import ClockInSql
 from chat_server.sla.rollup.revisions import revision_of
 from chat_server.stats.figures import ANSWERED, KINDS, MICRO, Figures
 from chat_server.stats.period import Period, SiteSet
@@ -41,25 +40,8 @@ from chat_server.stats.scans import IS_FIRST, fill_percentiles, grouped_figures,
 from chat_server.stats.sql import period_filter, since_us
 
 
-class BusinessLengths:
+class BusinessLengths(ClockInSql):
     """Like :func:`.sql.lengths`, with each wait's length in business microseconds."""
-
-    def __init__(self, clock: BusinessClock) -> None:
-        self.clock = clock
-        array = ARRAY(BigInteger)
-        # One bound array each, however often the expression names it; in brackets,
-        # since PostgreSQL subscripts "($1::BIGINT[])[i]" but not "$1::BIGINT[][i]".
-        self.opens = Grouping(bindparam("business_opens", clock.opens, type_=array))
-        self.closes = Grouping(bindparam("business_closes", clock.closes, type_=array))
-        self.totals = Grouping(bindparam("business_totals", clock.totals, type_=array))
-
-    def elapsed(self, offset: Any) -> ColumnElement[int]:
-        """Business microseconds from the clock's start to ``offset`` (``_elapsed``)."""
-        index = func.width_bucket(offset, self.opens)  # = bisect_right, 1-based
-        return case(
-            (index == 0, literal(0, BigInteger)),
-            else_=self.totals[index] + func.least(offset, self.closes[index]) - self.opens[index],
-        )
 
     def __call__(
         self,
@@ -92,10 +74,7 @@ class BusinessLengths:
             .where(*conditions)
             .subquery("offsets")
         )
-        length = case(
-            (offsets.c.ended <= offsets.c.opened, literal(0, BigInteger)),
-            else_=self.elapsed(offsets.c.ended) - self.elapsed(offsets.c.opened),
-        )
+        length = self.between(offsets.c.opened, offsets.c.ended)
         kept = select(
             *(offsets.c[column.name] for column in columns),
             offsets.c.answered,

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func
+from sqlalchemy import Connection, case, func
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import ColumnElement
 
 MICRO = 1_000_000
 DAY = timedelta(days=1)
@@ -44,6 +45,20 @@ def bucket_number(length: int, table: tuple[tuple[int | None, int], ...] = ROLLU
     for upper, width in table:
         if upper is None or length < upper:
             return base + (length - lower) // width
+        base += (upper - lower) // width
+        lower = upper
+    raise AssertionError("the bucket table must end with an open bucket")
+
+
+def bucket_sql(length: Any, table: tuple[tuple[int | None, int], ...]) -> ColumnElement[int]:
+    """:func:`bucket_number` in SQL (integer division on both backends)."""
+    whens: list[tuple[Any, Any]] = [(length < 0, -1)]
+    base, lower = 0, 0
+    for upper, width in table:
+        expression = base + (length - lower) // width
+        if upper is None:
+            return case(*whens, else_=expression)
+        whens.append((length < upper, expression))
         base += (upper - lower) // width
         lower = upper
     raise AssertionError("the bucket table must end with an open bucket")

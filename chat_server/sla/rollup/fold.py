@@ -25,6 +25,7 @@ from chat_server.sla.rollup.cells import (
     bucket_number,
     day_of,
 )
+from chat_server.sla.rollup.fold_sql import fold_batch_in_sql
 from chat_server.sla.rollup.revisions import Revisions, load_revisions
 from chat_server.storage.database import Database
 
@@ -87,7 +88,19 @@ def length_of(row: Any) -> int:
 
 
 def fold_batch(connection: Connection, limit: int) -> int:
-    """Fold up to ``limit`` closed waits not folded yet; returns how many."""
+    """Fold up to ``limit`` closed waits not folded yet; returns how many.
+
+    On PostgreSQL, while every site keeps the same hours, the database measures them
+    itself (:mod:`.fold_sql`); otherwise they are measured here, each under its site's.
+    """
+    revisions = load_revisions(connection)
+    if connection.dialect.name == "postgresql" and revisions.is_shared():
+        return fold_batch_in_sql(connection, limit, revisions)
+    return fold_batch_in_python(connection, limit, revisions)
+
+
+def fold_batch_in_python(connection: Connection, limit: int, revisions: Revisions) -> int:
+    """:func:`fold_batch`, measured in Python."""
     rows = connection.execute(
         select(*_COLUMNS)
         .where(_WAIT.c.length_us.is_(None), _WAIT.c.status != WaitStatus.open.value)
@@ -97,7 +110,6 @@ def fold_batch(connection: Connection, limit: int) -> int:
     ).all()
     if not rows:
         return 0
-    revisions = load_revisions(connection)
     lengths = _Lengths(rows, revisions)
     wall: dict[tuple[Any, ...], Sums] = defaultdict(Sums)
     business: dict[tuple[Any, ...], Sums] = defaultdict(Sums)

@@ -50,6 +50,16 @@ class Revisions:
     def revision(self, site_id: str) -> str:
         return self._own_revisions.get(site_id, self.default_revision)
 
+    def is_shared(self) -> bool:
+        """Whether every site keeps the installation's hours."""
+        return all(rev == self.default_revision for rev in self._own_revisions.values())
+
+    def shared(self) -> tuple[dict[str, Any] | None, str]:
+        """The hours every site keeps, and their revision (see :meth:`is_shared`)."""
+        if not self.is_shared():
+            raise ValueError("the sites keep different business hours")
+        return self.default_hours, self.default_revision
+
 
 def load_revisions(connection: Connection) -> Revisions:
     rows = connection.execute(select(SlaPolicy.scope, SlaPolicy.business_hours)).all()
