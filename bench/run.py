@@ -1121,6 +1121,9 @@ def phase_stats(run: Run) -> dict[str, Any]:
     finally:
         with contextlib.suppress(Exception):
             pg_drop_database(run.pg_url, database_url)
+        # The seed leaves hundreds of megabytes for the kernel to write back: written
+        # now, inside this phase, rather than under the relay's and the servers' steps.
+        os.sync()
 
 
 def _seed_and_time_stats(run: Run, database_url: str) -> dict[str, Any]:
