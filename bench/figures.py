@@ -5,6 +5,35 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+#: When each phase of ``bench.run`` must end, as a fraction of the time budget (unused time
+#: passes on; a phase trims its optional parts to fit). The stats run first: seeding a
+#: million rows takes a fixed time the others adapt to.
+PHASE_ENDS = {
+    "stats": 0.17,
+    "assistant": 0.19,
+    "relay": 0.33,
+    "sqlite": 0.73,
+    "postgres": 0.92,
+    "scaled": 1.0,
+}
+PHASE_NAMES = {
+    "stats": "stats",
+    "assistant": "the assistant",
+    "relay": "relay",
+    "sqlite": "SQLite",
+    "postgres": "PostgreSQL + Redis",
+    "scaled": "scaled out",
+}
+
+
+def phase_shares() -> str:
+    """ "stats 17 %, the assistant 2 %, ...": each phase's share of the budget."""
+    shares, start = [], 0.0
+    for phase, end in PHASE_ENDS.items():
+        shares.append(f"{PHASE_NAMES[phase]} {round((end - start) * 100)} %")
+        start = end
+    return ", ".join(shares)
+
 
 def num(value: Any, digits: int = 1, unit: str = "") -> str:
     if value is None:

@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import profiles
+from bench.figures import PHASE_ENDS
 from tests.support import servers
 from tests.support.servers import chat_server_command, free_port
 
@@ -1335,17 +1336,7 @@ def main(argv: list[str] | None = None) -> int:
             profiler=Profiler(None if args.no_profile else args.profile or Path(tmp) / "profiles"),
             budget_seconds=args.budget or (300.0 if args.quick else 580.0),
         )
-        # Each phase must end by its share of the budget (unused time passes on); a phase
-        # trims its optional parts to fit. Shares fit the current server's speed. The stats
-        # run first: seeding a million rows takes a fixed time that the others adapt to.
-        ends = {
-            "stats": 0.17,
-            "assistant": 0.19,
-            "relay": 0.33,
-            "sqlite": 0.73,
-            "postgres": 0.92,
-            "scaled": 1.0,
-        }
+        ends = PHASE_ENDS
         try:
             if run.wants("stats"):
                 run.reserve = run.budget_seconds * (1 - ends["stats"])
