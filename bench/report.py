@@ -898,7 +898,7 @@ def write(results: dict[str, Any], output: Path) -> None:
     add(
         "- The whole run has a time budget (580 s of `python -m bench.run`, so that `make bench` "
         "stays under 10 minutes), shared out between the phases, in this order: "
-        f"{phase_shares()}, unused time passing on. A ladder stops at its first saturated step; steps that would not fit "
+        f"{phase_shares(bool(results.get('quick')))}, unused time passing on. A ladder stops at its first saturated step; steps that would not fit "
         "are marked skipped; the idle ramp stops and the storm shrinks when a slow `hello` would "
         "not fit, and the tables say so. The sizes above are the maxima. `make bench-quick` "
         "(`--quick`) runs every phase at small sizes in under two minutes: a smoke test."

@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import profiles
-from bench.figures import PHASE_ENDS
+from bench.figures import phase_ends
 from tests.support import servers
 from tests.support.servers import chat_server_command, free_port
 
@@ -1336,7 +1336,7 @@ def main(argv: list[str] | None = None) -> int:
             profiler=Profiler(None if args.no_profile else args.profile or Path(tmp) / "profiles"),
             budget_seconds=args.budget or (300.0 if args.quick else 580.0),
         )
-        ends = PHASE_ENDS
+        ends = phase_ends(args.quick)
         try:
             if run.wants("stats"):
                 run.reserve = run.budget_seconds * (1 - ends["stats"])
