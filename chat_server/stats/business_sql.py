@@ -37,7 +37,7 @@ from chat_server.stats.rollups import (
     whole_days,
 )
 from chat_server.stats.scans import IS_FIRST, fill_percentiles, grouped_figures, kind_of
-from chat_server.stats.sql import period_filter, since_us
+from chat_server.stats.sql import period_filter, since_us, waits_filter
 
 
 class BusinessLengths(ClockInSql):
@@ -53,11 +53,7 @@ class BusinessLengths(ClockInSql):
         answered_only: bool = False,
         where: Any = None,
     ) -> Any:
-        conditions = period_filter(period, sites)
-        if answered_only:
-            conditions.append(Wait.status == ANSWERED)
-        if where is not None:
-            conditions.append(where)
+        conditions = waits_filter(period, sites, answered_only, where)
         start = self.clock.start
         closed = func.coalesce(Wait.closed_at, literal(now, Wait.closed_at.type))
         # clock_timestamp() keeps each level apart (see .sql.lengths), so that the

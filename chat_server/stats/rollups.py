@@ -28,7 +28,7 @@ from chat_server.model.tables import Wait, WaitKind
 from chat_server.sla.rollup.cells import day_of, day_start
 from chat_server.stats.figures import ANSWERED, MICRO, Figures
 from chat_server.stats.period import Period, SiteSet, on_sites
-from chat_server.stats.sql import Lengths, period_filter
+from chat_server.stats.sql import Lengths, waits_filter
 
 Days = tuple[int, int]
 FIRST = WaitKind.first_response.value
@@ -182,11 +182,7 @@ class StoredOrLive:
         answered_only: bool = False,
         where: Any = None,
     ) -> Any:
-        conditions = period_filter(period, sites)
-        if answered_only:
-            conditions.append(Wait.status == ANSWERED)
-        if where is not None:
-            conditions.append(where)
+        conditions = waits_filter(period, sites, answered_only, where)
         stored = select(
             *columns,
             (Wait.status == ANSWERED).label("answered"),

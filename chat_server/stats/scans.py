@@ -152,7 +152,7 @@ async def fill_percentiles(
         Wait.kind.label("kind"),
         Wait.answered_by.label("agent"),
         answered_only=True,
-        where=lengths_within(session, ranges_by_kind, Wait.kind, None) if by_times else None,
+        where=lengths_within(ranges_by_kind) if by_times else None,
     )
     if by_times:
         picked = select(

@@ -73,6 +73,16 @@ def period_filter(period: Period, sites: SiteSet) -> list[Any]:
     return conditions
 
 
+def waits_filter(period: Period, sites: SiteSet, answered_only: bool, where: Any) -> list[Any]:
+    """The conditions of a :class:`Lengths`: the period's waits (answered ones only), ``where``."""
+    conditions = period_filter(period, sites)
+    if answered_only:
+        conditions.append(Wait.status == ANSWERED)
+    if where is not None:
+        conditions.append(where)
+    return conditions
+
+
 class Lengths(Protocol):
     """What :func:`lengths` is: the period's waits as a subquery with a ``length``."""
 
@@ -105,11 +115,7 @@ def lengths(
     selects a volatile function, and ``clock_timestamp()`` is also parallel-safe,
     so the scan below still runs in parallel workers.
     """
-    conditions = period_filter(period, sites)
-    if answered_only:
-        conditions.append(Wait.status == ANSWERED)
-    if where is not None:
-        conditions.append(where)
+    conditions = waits_filter(period, sites, answered_only, where)
     inner = select(
         *columns,
         (Wait.status == ANSWERED).label("answered"),
@@ -127,33 +133,21 @@ def lengths(
     ).subquery("waits")
 
 
-def lengths_within(
-    session: AsyncSession,
-    ranges_by_kind: dict[str, list[tuple[int, int]]],
-    kind: Any,
-    length: Any,
-    by_times: bool = True,
-) -> ColumnElement[bool]:
-    """Waits of each kind whose length falls in one of that kind's ranges ``[low, high)``.
-
-    PostgreSQL tells wall-clock lengths by comparing times with exact intervals, before
-    computing any length (``length`` is not used); SQLite, and any length that is not
-    wall-clock time (``by_times`` False), by their lengths.
-    """
-    postgres = is_postgres(session) and by_times
+def lengths_within(ranges_by_kind: dict[str, list[tuple[int, int]]]) -> ColumnElement[bool]:
+    """Waits of each kind whose wall-clock length falls in one of that kind's ranges
+    ``[low, high)``, told on PostgreSQL by comparing times with exact intervals, before
+    any length is computed."""
 
     def within(low: int, high: int) -> Any:
-        if postgres:
-            return and_(
-                Wait.closed_at >= Wait.opened_at + literal(timedelta(microseconds=low)),
-                Wait.closed_at < Wait.opened_at + literal(timedelta(microseconds=high)),
-            )
-        return and_(length >= low, length < high)
+        return and_(
+            Wait.closed_at >= Wait.opened_at + literal(timedelta(microseconds=low)),
+            Wait.closed_at < Wait.opened_at + literal(timedelta(microseconds=high)),
+        )
 
     return or_(
         false(),
         *(
-            and_(kind == name, or_(*(within(low, high) for low, high in spans)))
+            and_(Wait.kind == name, or_(*(within(low, high) for low, high in spans)))
             for name, spans in ranges_by_kind.items()
         ),
     )
