@@ -28,7 +28,7 @@ import bm25s
 from rapidfuzz import fuzz, process
 
 from chat_server.assistant.retrieval.synonyms import synonyms
-from chat_server.assistant.retrieval.terms import MIN_STEM, stem, verb_root, words
+from chat_server.assistant.retrieval.terms import MIN_STEM, attested_base, stem, verb_root, words
 
 ANSWER_WEIGHT = 0.3
 #: How much an answer-only match covers of a question word, against 1 for a phrase match.
@@ -112,18 +112,27 @@ class Ranker:
         phrase_words: set[str] = set()
         self._entry_terms: list[set[str]] = []
         self._answer_terms: list[set[str]] = []
+        said_phrases: list[list[str]] = []
+        said_answers: list[list[str]] = []
         for position, entry in enumerate(self.entries):
-            own: set[str] = set()
             for phrase in (entry.question, *entry.alternates):
-                said = words(phrase, locale)
-                phrase_words.update(said)
-                phrase_terms.append([stem(word, locale) for word in said])
-                own.update(phrase_terms[-1])
+                said_phrases.append(words(phrase, locale))
+                phrase_words.update(said_phrases[-1])
                 self._phrase_owner.append(position)
-            self._entry_terms.append(own)
-            answer_words = words(entry.answer, locale)
-            answer_words_seen.update(answer_words)
-            self._answer_terms.append({stem(word, locale) for word in answer_words})
+            said_answers.append(words(entry.answer, locale))
+            answer_words_seen.update(said_answers[-1])
+        #: One term per word however the FAQ inflects it ("para", "parasi").
+        stems = {word: stem(word, locale) for word in phrase_words | answer_words_seen}
+        attested = frozenset(stems.values()) if locale == "tr" else frozenset()
+        self._canonical = {term: attested_base(term, attested) for term in attested}
+        self._term_of = {word: self._canonical.get(term, term) for word, term in stems.items()}
+        for said in said_phrases:
+            phrase_terms.append([self._term_of[word] for word in said])
+        own_terms: list[set[str]] = [set() for _ in self.entries]
+        for owner, terms_of_phrase in zip(self._phrase_owner, phrase_terms, strict=True):
+            own_terms[owner].update(terms_of_phrase)
+        self._entry_terms = own_terms
+        self._answer_terms = [{self._term_of[word] for word in said} for said in said_answers]
         self._phrase_terms = [set(terms) for terms in phrase_terms]
         self._phrases = _index(phrase_terms)
         self._answers = _index([sorted(terms) for terms in self._answer_terms])
@@ -155,9 +164,16 @@ class Ranker:
             found.append(vocabulary[position])
         return found
 
+    def _canonical_term(self, term: str) -> str:
+        """An indexed term as the index writes it, or a Turkish term with a residual
+        noun ending taken down to the FAQ's base ("gunluk" to "gun")."""
+        if self.locale != "tr":
+            return term
+        return self._canonical.get(term) or attested_base(term, self._known)
+
     def _own_term(self, word: str) -> str | None:
         """The indexed term of a folded word by its stem or a related stem, else None."""
-        term = stem(word, self.locale)
+        term = self._canonical_term(stem(word, self.locale))
         if term in self._known:
             return term
         if len(term) >= MIN_STEM:
@@ -173,7 +189,7 @@ class Ranker:
         for vocabulary in (self._phrase_words, self._words):
             found = self._spelt_in(vocabulary, word)
             if found is not None:
-                return stem(found, self.locale)
+                return self._canonical_term(stem(found, self.locale))
         return None
 
     def _spelt_in(self, vocabulary: list[str], word: str) -> str | None:
@@ -199,7 +215,7 @@ class Ranker:
                 return term
             started = self._starting_with(self._words, other)
             if started:
-                return stem(min(started, key=len), self.locale)
+                return self._canonical_term(stem(min(started, key=len), self.locale))
         return None
 
     def _verb_term(self, word: str) -> str | None:
@@ -211,7 +227,7 @@ class Ranker:
         for vocabulary in (self._phrase_words, self._words):
             started = self._starting_with(vocabulary, root)
             if started:
-                return stem(min(started, key=len), self.locale)
+                return self._canonical_term(stem(min(started, key=len), self.locale))
         return None
 
     def _vocabulary_term(self, word: str) -> str | None:

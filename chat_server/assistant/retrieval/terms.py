@@ -39,6 +39,39 @@ _INFINITIVE = ("mek", "mak")
 _STEMMERS = {"tr": snowballstemmer.stemmer("turkish"), "en": snowballstemmer.stemmer("english")}
 
 
+#: Noun endings Snowball's Turkish stemmer leaves on a word typed without Turkish
+#: letters (its suffix rules check vowel harmony, which folding erases): "parasi",
+#: "gunde", "karti", "numarali", "iades" keep "si", "de", "i", "li", "s".
+_NOUN_ENDINGS = tuple(
+    sorted(
+        """sini sinu nin nun si su ni nu yi yu ye ya yle yla la le lar ler lari leri de da
+        den dan te ta ten tan lik luk li lu mi mu i u a e s""".split(),
+        key=len,
+        reverse=True,
+    )
+)
+#: The least length of a base a residual ending is taken down to ("gun" of "gunde"),
+#: one letter more for a one-letter ending ("veri" stays, it is not "ver").
+MIN_BASE = 3
+
+
+def attested_base(term: str, attested: frozenset[str]) -> str:
+    """The shortest term of ``attested`` that ``term`` is reached from by taking off
+    residual Turkish noun endings one at a time, every step landing on an attested term
+    ("gunde" to "gun", "parasi" to "para"), else ``term`` itself. Only attested terms:
+    "havale" does not become "hava" unless the FAQ writes "hava"."""
+    current = term
+    while True:
+        for ending in _NOUN_ENDINGS:
+            base = current[: -len(ending)]
+            least = MIN_BASE if len(ending) > 1 else MIN_BASE + 1
+            if current.endswith(ending) and len(base) >= least and base in attested:
+                current = base
+                break
+        else:
+            return current
+
+
 def words(text: str, locale: str) -> list[str]:
     """The folded words of ``text`` that are not stop words, in order."""
     stop, verbs = BY_LOCALE[locale], VERB_STARTS[locale]
@@ -54,7 +87,7 @@ def stem(word: str, locale: str) -> str:
     """The index term of one folded word."""
     if locale == "tr" and word.endswith(_INFINITIVE) and len(word) - 3 >= MIN_STEM:
         word = word[:-3]
-    stemmed: str = _STEMMERS[locale].stemWord(word)
+    stemmed: str = fold(_STEMMERS[locale].stemWord(word))
     if len(stemmed) < MIN_STEM <= len(word):
         return word[:MIN_STEM]
     return stemmed if stemmed else word
