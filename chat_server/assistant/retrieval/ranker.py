@@ -28,7 +28,7 @@ import bm25s
 from rapidfuzz import fuzz, process
 
 from chat_server.assistant.retrieval.synonyms import synonyms
-from chat_server.assistant.retrieval.terms import MIN_STEM, attested_base, stem, verb_root, words
+from chat_server.assistant.retrieval.terms import MIN_STEM, attested_base, stem, verb_roots, words
 
 ANSWER_WEIGHT = 0.3
 #: How much an answer-only match covers of a question word, against 1 for a phrase match.
@@ -221,13 +221,16 @@ class Ranker:
     def _verb_term(self, word: str) -> str | None:
         """The indexed term of a Turkish verb form the FAQ writes otherwise ("silmek" is
         the question's "silerim"), found by its root among the questions' words first."""
-        root = verb_root(word, self.locale)
-        if root is None:
-            return None
+        roots = verb_roots(word, self.locale)
         for vocabulary in (self._phrase_words, self._words):
-            started = self._starting_with(vocabulary, root)
-            if started:
-                return self._canonical_term(stem(min(started, key=len), self.locale))
+            for root in roots:
+                started = self._starting_with(vocabulary, root)
+                if started:
+                    return self._canonical_term(stem(min(started, key=len), self.locale))
+        for root in roots:
+            term = self._synonym_term(root)
+            if term is not None:
+                return term
         return None
 
     def _vocabulary_term(self, word: str) -> str | None:

@@ -22,13 +22,17 @@ from chat_server.search.folding import WORD, fold
 
 LOCALES = ("tr", "en")
 MIN_STEM = 4
-#: Turkish verb endings (tense, negation, ability, person; folded, longest first):
-#: "giremiyorum", "silmek", "gelmis" keep their root ("gir", "sil", "gel").
+#: Turkish verb endings (tense, negation, ability, person; folded, longest first), the
+#: written and the spoken ones ("-iyo", "-icem", "-ucam"): "giremiyorum", "silmek",
+#: "gelmis", "giremiyom" keep their root ("gir", "sil", "gel").
 _VERB_ENDINGS = tuple(
     sorted(
         """emiyorum amiyorum emiyor amiyor iyorum uyorum iyoruz uyoruz iyor uyor mek mak
         mis mus medi madi medim madim ecek acak ecegim acagim ken dim dum tim tum erim arim
-        ebilir abilir""".split(),
+        ebilir abilir
+        iyom uyom iyon uyon iyoz uyoz iyo uyo iyosun uyosun iyosunuz uyosunuz iyonuz
+        uyonuz iyorsun uyorsun iyorsunuz uyorsunuz emiyom amiyom emiyo amiyo icem icam
+        ucem ucam icez icaz ucaz ecem acam ecez acaz""".split(),
         key=len,
         reverse=True,
     )
@@ -99,12 +103,26 @@ def verb_root(word: str, locale: str) -> str | None:
     Snowball's Turkish stemmer leaves verb endings on, so a verb the FAQ writes in
     another form ("Hesabıma giriş yapamıyorum", "Üyeliğimi nasıl silerim") would count
     as a word it does not know; the ranker looks the root up among the FAQ's words."""
+    roots = verb_roots(word, locale)
+    return roots[0] if roots and len(roots[0]) >= MIN_VERB_ROOT else None
+
+
+def verb_roots(word: str, locale: str) -> tuple[str, ...]:
+    """The roots a folded Turkish verb form may have, likeliest first: before "-iyor",
+    "-icem", "-ucam" a root's last "e" or "a" is dropped ("odiyorum" is "ode-",
+    "yolluyo" is "yolla-"), so the root is also tried with it."""
     if locale != "tr":
-        return None
+        return ()
     for ending in _VERB_ENDINGS:
-        if word.endswith(ending) and len(word) - len(ending) >= MIN_VERB_ROOT:
-            return word[: -len(ending)]
-    return None
+        if not word.endswith(ending):
+            continue
+        root = word[: -len(ending)]
+        found = [root] if len(root) >= MIN_VERB_ROOT else []
+        if ending[0] in "iu" and len(root) + 1 >= MIN_VERB_ROOT:
+            found += [root + "e", root + "a"]
+        if found:
+            return tuple(found)
+    return ()
 
 
 def terms(text: str, locale: str) -> list[str]:
