@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import bm25s
 from rapidfuzz import fuzz, process
 
-from chat_server.assistant.retrieval.synonyms import synonyms
+from chat_server.assistant.retrieval.synonyms import SAME_TERM, synonyms
 from chat_server.assistant.retrieval.terms import MIN_STEM, attested_base, stem, verb_roots, words
 
 ANSWER_WEIGHT = 0.3
@@ -123,8 +123,9 @@ class Ranker:
             answer_words_seen.update(said_answers[-1])
         #: One term per word however the FAQ inflects it ("para", "parasi").
         stems = {word: stem(word, locale) for word in phrase_words | answer_words_seen}
-        attested = frozenset(stems.values()) if locale == "tr" else frozenset()
-        self._canonical = {term: attested_base(term, attested) for term in attested}
+        self._attested = frozenset(stems.values()) if locale == "tr" else frozenset()
+        self._same = SAME_TERM.get(locale, {})
+        self._canonical = {term: self._base(term) for term in stems.values()}
         self._term_of = {word: self._canonical.get(term, term) for word, term in stems.items()}
         for said in said_phrases:
             phrase_terms.append([self._term_of[word] for word in said])
@@ -167,9 +168,11 @@ class Ranker:
     def _canonical_term(self, term: str) -> str:
         """An indexed term as the index writes it, or a Turkish term with a residual
         noun ending taken down to the FAQ's base ("gunluk" to "gun")."""
-        if self.locale != "tr":
-            return term
-        return self._canonical.get(term) or attested_base(term, self._known)
+        return self._canonical.get(term) or self._base(term)
+
+    def _base(self, term: str) -> str:
+        base = attested_base(term, self._attested) if self.locale == "tr" else term
+        return self._same.get(base, base)
 
     def _own_term(self, word: str) -> str | None:
         """The indexed term of a folded word by its stem or a related stem, else None."""

@@ -23,7 +23,7 @@ TURKISH = (
     ("taksit", "vade"),
     ("eposta", "mail", "email", "posta"),
     ("mesaj", "sms", "bildirim"),
-    ("ucret", "fiyat", "bedel"),
+    ("ucret", "fiyat", "bedel", "tutar", "masraf"),
     ("iptal", "vazgec"),
     ("sifre", "parola"),
     ("hesap", "uyelik", "profil"),
@@ -54,6 +54,14 @@ ENGLISH = (
 )
 
 BY_LOCALE = {"tr": TURKISH, "en": ENGLISH}
+
+#: Words a shop's FAQ and its shoppers use for one thing, whichever the FAQ writes: one
+#: index term for both, in the entries and in the question ("kargo parasi" is "kargo
+#: ucreti", "kapida odeme bedeli" its "ucreti"). Folded Turkish stems, to the term kept.
+SAME_TERM = {
+    "tr": {"para": "ucret", "bedel": "ucret", "bedav": "ucretsiz"},
+    "en": {},
+}
 
 
 @lru_cache(maxsize=65536)
