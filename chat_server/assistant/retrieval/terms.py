@@ -76,12 +76,32 @@ def attested_base(term: str, attested: frozenset[str]) -> str:
             return current
 
 
+#: Chat shorthand for a whole word, folded ("ne zmn gelir", "sprs nrde").
+SHORTHAND = {
+    "tr": {
+        "zmn": "zaman",
+        "nrde": "nerede",
+        "nrdn": "nereden",
+        "nrd": "nerede",
+        "sprs": "siparis",
+        "sprsm": "siparisim",
+        "hsp": "hesap",
+        "msj": "mesaj",
+        "tlf": "telefon",
+        "tel": "telefon",
+        "krgo": "kargo",
+        "krg": "kargo",
+    },
+    "en": {"pkg": "package", "acct": "account", "pwd": "password", "addr": "address"},
+}
+
+
 def words(text: str, locale: str) -> list[str]:
-    """The folded words of ``text`` that are not stop words, in order."""
-    stop, verbs = BY_LOCALE[locale], VERB_STARTS[locale]
+    """The folded words of ``text`` that are not stop words, in order, shorthand spelt out."""
+    stop, verbs, short = BY_LOCALE[locale], VERB_STARTS[locale], SHORTHAND[locale]
     return [
         word
-        for word in WORD.findall(fold(text))
+        for word in (short.get(found, found) for found in WORD.findall(fold(text)))
         if word not in stop and len(word) > 1 and not (verbs and word.startswith(verbs))
     ]
 
