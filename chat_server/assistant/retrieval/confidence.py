@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from chat_server.assistant.retrieval.ranker import Scored
 
 THRESHOLD = 0.55
-MARGIN = 0.08
+MARGIN = 0.1
 CLEAR_THRESHOLD = 0.5
 CLEAR_LEAD = 0.3
 

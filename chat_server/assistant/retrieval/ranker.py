@@ -37,7 +37,7 @@ ANSWER_COVERAGE = 0.5
 COVERAGE_WEIGHT = 0.5
 PHRASE_WEIGHT = 0.3
 #: A word the FAQ does not know weighs this much of the rarest possible term's IDF.
-UNKNOWN_WEIGHT = 0.7
+UNKNOWN_WEIGHT = 0.8
 #: The least ``rapidfuzz`` ratio (0-100) at which a misspelt word is taken for an indexed one.
 FUZZY_RATIO = 86
 #: Turkish inflects by appending: a misspelt or unusually suffixed verb ("verilcek",

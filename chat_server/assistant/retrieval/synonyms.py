@@ -29,7 +29,7 @@ TURKISH = (
     ("hesap", "uyelik", "profil"),
     ("uye", "kayit"),
     ("zorunlu", "sart", "mecbur"),
-    ("takip", "izle", "sorgula"),
+    ("takip", "izle"),
     ("kupon", "promosyon", "indirim"),
     ("hasar", "kirik", "bozuk", "ezik", "ezil", "kusur", "defo", "catla", "yirtik"),
     ("ariza", "bozul"),
