@@ -11,6 +11,11 @@ among the questions' and alternates' words before the answers', then a word of t
 same meaning (``synonyms``: ``yollamak``/``gondermek``, ``vade``/``taksit``), and last,
 in Turkish, a word starting with the verb's root (``giremiyorum``/``giris``).
 
+Turkish terms are taken down to the FAQ's own base when Snowball leaves a noun ending
+on a word typed without Turkish letters ("parasi" is "para", "gunde" "gun"), and words
+of one meaning (``synonyms.SAME_TERM``: "para", "bedel", "ucret") are one term, in the
+entries as in the question.
+
 The score of an entry combines, in [0, 1], how much of the question it covers (each
 question word weighted by its IDF; a word the FAQ does not know at all counts against
 every entry, which is what keeps "kargo firmasinda is ilani" from the shipping entries)
@@ -121,7 +126,7 @@ class Ranker:
                 self._phrase_owner.append(position)
             said_answers.append(words(entry.answer, locale))
             answer_words_seen.update(said_answers[-1])
-        #: One term per word however the FAQ inflects it ("para", "parasi").
+        # One term per word however the FAQ inflects it ("para", "parasi").
         stems = {word: stem(word, locale) for word in phrase_words | answer_words_seen}
         self._attested = frozenset(stems.values()) if locale == "tr" else frozenset()
         self._same = SAME_TERM.get(locale, {})

@@ -60,9 +60,9 @@ MIN_BASE = 3
 
 
 def attested_base(term: str, attested: frozenset[str]) -> str:
-    """The shortest term of ``attested`` that ``term`` is reached from by taking off
-    residual Turkish noun endings one at a time, every step landing on an attested term
-    ("gunde" to "gun", "parasi" to "para"), else ``term`` itself. Only attested terms:
+    """The term of ``attested`` that ``term`` comes down to by taking off residual
+    Turkish noun endings one at a time (longest first), every step landing on an
+    attested term ("gunde" to "gun", "parasi" to "para"), else ``term`` itself. Only attested terms:
     "havale" does not become "hava" unless the FAQ writes "hava"."""
     current = term
     while True:
