@@ -17,7 +17,14 @@ import pytest
 
 from chat_server.assistant.retrieval.confidence import confident
 from chat_server.assistant.retrieval.ranker import FaqDocument, Ranker
-from chat_server.assistant.retrieval.terms import stem, terms, verb_root
+from chat_server.assistant.retrieval.terms import (
+    attested_base,
+    stem,
+    terms,
+    verb_root,
+    verb_roots,
+    words,
+)
 
 DATA = Path(__file__).parent.parent / "data" / "assistant"
 
@@ -84,11 +91,27 @@ def test_the_held_out_questions_meet_issue_14s_targets_where_measured() -> None:
     measured = measure("held_out_2.json")
     # held_out_2.json: written on 2026-12-06, committed before it was measured, never
     # tuned on (112 questions, 95 answerable). Before the verb-root lookup: 70 right
-    # (0.737). With it, measured once: 71 right (0.747), 24 left to a person, none
-    # wrong; 15 of 17 off-topic refused (0.882); 2 wrong of 73 answers sent (0.027).
+    # (0.737); with it: 71 right (0.747), 15 of 17 off-topic refused, 2 wrong of 73 sent.
+    # With the residual endings, spoken verb endings and one-term synonyms of
+    # 2026-12-07 (README), measured once: 73 right (0.768), 22 left to a person, none
+    # wrong; 15 of 17 off-topic refused (0.882); 2 wrong of 75 answers sent (0.027).
     # Issue 14 asks 0.85 answered right: not reached, so that figure is held at what was
     # measured, minus a small margin; the other two meet their targets.
-    assert measured.answered_right >= 0.73, measured
+    assert measured.answered_right >= 0.75, measured
+    assert measured.refused >= 0.80, measured
+    assert measured.wrong_answers <= 0.08, measured
+
+
+def test_the_fourth_held_out_set_meets_issue_14s_targets_where_measured() -> None:
+    measured = measure("held_out_4.json")
+    # held_out_4.json: written on 2026-12-07 from the FAQ files only, committed alone
+    # (046a5c9) before any change or measurement, never tuned on (133 questions, 113
+    # answerable). Measured once with the method of 2026-12-07: 71 right (0.628), 40
+    # left to a person, 2 wrong; 16 of 20 off-topic refused (0.800); 6 wrong of 77
+    # answers sent (0.078). The method before it: 69 right, 17 of 20 refused, 6 of 75.
+    # Right answers held at what was measured minus a margin; the other two sit on
+    # issue 14's targets.
+    assert measured.answered_right >= 0.61, measured
     assert measured.refused >= 0.80, measured
     assert measured.wrong_answers <= 0.08, measured
 
@@ -96,15 +119,17 @@ def test_the_held_out_questions_meet_issue_14s_targets_where_measured() -> None:
 @pytest.mark.parametrize(
     ("name", "right", "refused", "wrong_answers"),
     [
-        # tuning.json: 85 of 87 right, 20 of 22 off-topic refused, 2 wrong of 87 sent.
-        ("tuning.json", 0.97, 0.90, 0.03),
+        # tuning.json: 84 of 87 right, 20 of 22 off-topic refused, 2 wrong of 86 sent
+        # (before the changes of 2026-12-07: 85 of 87, 20 of 22, 2 of 87).
+        ("tuning.json", 0.96, 0.90, 0.03),
         # held_out.json, the first held-out set: measured once at 0.794 right, then its
-        # misses chose the verb-root lookup, so it is tuning data now: 56 of 68 right,
-        # 21 of 21 refused, 4 wrong of 60 sent.
-        ("held_out.json", 0.82, 0.95, 0.07),
-        # held_out_3.json, a check written before a letter-similarity trial (README):
-        # 60 of 78 right, 15 of 17 refused, 3 wrong of 63 sent.
-        ("held_out_3.json", 0.76, 0.88, 0.05),
+        # misses chose the verb-root lookup, so it is tuning data now: 60 of 68 right,
+        # 21 of 21 refused, 2 wrong of 62 sent (before 2026-12-07: 56, 21, 4 of 60).
+        ("held_out.json", 0.87, 0.95, 0.04),
+        # held_out_3.json, a check written before a letter-similarity trial (README),
+        # tuning data since: 68 of 78 right, 15 of 17 refused, 2 wrong of 70 sent
+        # (before 2026-12-07: 60, 15, 3 of 63).
+        ("held_out_3.json", 0.86, 0.88, 0.03),
     ],
 )
 def test_the_tuning_questions_still_score_as_tuned(
@@ -170,3 +195,30 @@ def test_a_word_the_faq_does_not_use_is_read_as_its_shop_synonym() -> None:
 
 def test_an_infinitive_meets_the_other_forms_of_its_verb() -> None:
     assert stem("gondermek", "tr") == stem("gonderim", "tr") == stem("gonderin", "tr")
+
+
+def test_a_residual_noun_ending_comes_down_to_the_faqs_own_base() -> None:
+    attested = frozenset({"para", "gun", "kart"})
+    assert attested_base("parasi", attested) == "para"
+    assert attested_base("gunde", attested) == "gun"
+    assert attested_base("karti", attested) == "kart"
+    # Only to a base the FAQ writes: "havale" is not "hava" here.
+    assert attested_base("havale", attested) == "havale"
+    ranker = rankers()["tr"]
+    assert ranker.query_terms("gunluk")[0].keys() == ranker.query_terms("gun")[0].keys()
+
+
+def test_a_spoken_verb_ending_finds_its_root_with_the_dropped_vowel() -> None:
+    assert verb_roots("odicem", "tr") == ("ode", "oda")
+    assert verb_roots("giremiyom", "tr") == ("gir",)
+    assert "yolla" in verb_roots("yolluyosunuz", "tr")
+    assert verb_roots("kargo", "tr") == ()
+    ranker = rankers()["tr"]
+    # "odicem" is the FAQ's "oder" (who pays the return shipping), not a word it lacks.
+    assert ranker.query_terms("odicem")[0].keys() == ranker.query_terms("oder")[0].keys()
+
+
+def test_words_of_one_meaning_are_one_term_and_shorthand_is_spelt_out() -> None:
+    ranker = rankers()["tr"]
+    assert ranker.query_terms("parasi")[0].keys() == ranker.query_terms("ucreti")[0].keys()
+    assert words("ne zmn gelir", "tr") == ["zaman", "gelir"]
