@@ -11,54 +11,69 @@ from sqlalchemy import Connection
 
 from chat_server.model.rows import Journey, KeywordRecord, PageRecord, VisitorRecord
 from chat_server.model.tables import new_id
+from chat_server.storage.prepared import Prepared
 from chat_server.tracking.referrers import extract_keywords
 from chat_server.visitors import statements as sql
+
+# What every page view and hello runs, with little per-call overhead (storage.prepared).
+_UPDATE_VISITOR = Prepared(sql.UPDATE_VISITOR)
+_UPDATE_PAGE = Prepared(sql.UPDATE_PAGE)
+_LOCK_VISITOR = Prepared(sql.LOCK_VISITOR)
+_VISITOR_BY_ID = Prepared(sql.VISITOR_BY_ID)
+_PAGE_BY_ID = Prepared(sql.PAGE_BY_ID)
+_ALL_PAGES = Prepared(sql.ALL_PAGES)
+_LATEST_AND_OPEN_PAGES = Prepared(sql.LATEST_AND_OPEN_PAGES)
+_PAGE_COUNT = Prepared(sql.PAGE_COUNT)
+_KEYWORDS = Prepared(sql.KEYWORDS)
+_VISIBLE_PAGE = Prepared(sql.VISIBLE_PAGE)
+_INSERT_PAGE = Prepared(sql.INSERT_PAGE)
+_INSERT_KEYWORD = Prepared(sql.INSERT_KEYWORD)
 
 
 def update_visitor(connection: Connection, visitor: VisitorRecord, *columns: str) -> None:
     params: dict[str, Any] = {name: getattr(visitor, name) for name in columns}
     params["b_id"] = visitor.id
-    connection.execute(sql.UPDATE_VISITOR, params)
+    _UPDATE_VISITOR.run(connection, params)
 
 
 def update_page(connection: Connection, page: PageRecord, *columns: str) -> None:
     params: dict[str, Any] = {name: getattr(page, name) for name in columns}
     params["b_id"] = page.id
-    connection.execute(sql.UPDATE_PAGE, params)
+    _UPDATE_PAGE.run(connection, params)
 
 
 def lock_visitor(connection: Connection, visitor_id: str) -> VisitorRecord | None:
-    row = connection.execute(sql.LOCK_VISITOR, {"visitor_id": visitor_id}).first()
+    row = _LOCK_VISITOR.first(connection, {"visitor_id": visitor_id})
     return VisitorRecord(*row) if row is not None else None
 
 
 def page(connection: Connection, page_view_id: str) -> PageRecord | None:
-    row = connection.execute(sql.PAGE_BY_ID, {"page_id": page_view_id}).first()
+    row = _PAGE_BY_ID.first(connection, {"page_id": page_view_id})
     return PageRecord(*row) if row is not None else None
 
 
 def pages(connection: Connection, visitor_id: str, page_limit: int | None) -> list[PageRecord]:
     """The visitor's pages by entry: all, or the latest ``page_limit`` and every open one."""
     if page_limit is None:
-        rows = connection.execute(sql.ALL_PAGES, {"visitor_id": visitor_id})
+        rows = _ALL_PAGES.all(connection, {"visitor_id": visitor_id})
     else:
-        rows = connection.execute(
-            sql.LATEST_AND_OPEN_PAGES, {"visitor_id": visitor_id, "page_limit": page_limit}
+        rows = _LATEST_AND_OPEN_PAGES.all(
+            connection, {"visitor_id": visitor_id, "page_limit": page_limit}
         )
     return [PageRecord(*row) for row in rows]
 
 
 def page_count(connection: Connection, visitor_id: str) -> int:
-    return int(connection.execute(sql.PAGE_COUNT, {"visitor_id": visitor_id}).scalar_one())
+    return int(_PAGE_COUNT.scalar(connection, {"visitor_id": visitor_id}))
 
 
 def keywords(connection: Connection, visitor_id: str) -> list[KeywordRecord]:
-    rows = connection.execute(sql.KEYWORDS, {"visitor_id": visitor_id})
+    rows = _KEYWORDS.all(connection, {"visitor_id": visitor_id})
     return [KeywordRecord(*row) for row in rows]
 
 
 def load_journey(connection: Connection, visitor_id: str, page_limit: int | None) -> Journey | None:
-    row = connection.execute(sql.VISITOR_BY_ID, {"visitor_id": visitor_id}).first()
+    row = _VISITOR_BY_ID.first(connection, {"visitor_id": visitor_id})
     if row is None:
         return None
     return Journey(
@@ -76,7 +91,7 @@ def has_visible_page(
     every open page of the visitor."""
     if known_pages is not None:
         return any(p.left_at is None and p.visible_since is not None for p in known_pages)
-    return connection.execute(sql.VISIBLE_PAGE, {"visitor_id": visitor_id}).first() is not None
+    return _VISIBLE_PAGE.first(connection, {"visitor_id": visitor_id}) is not None
 
 
 def record_page_view(
@@ -95,7 +110,7 @@ def record_page_view(
     ``known_keywords``, when given, are the visitor's search words, which the new ones join.
     """
     entered = PageRecord(new_id(), visitor.id, url, title, referrer or None, now, None, 0.0, now)
-    connection.execute(sql.INSERT_PAGE, {name: getattr(entered, name) for name in sql.PAGE_FIELDS})
+    _INSERT_PAGE.run(connection, {name: getattr(entered, name) for name in sql.PAGE_FIELDS})
     found = extract_keywords(url, referrer, search_params)
     if found:
         if known_keywords is None:
@@ -104,8 +119,8 @@ def record_page_view(
             known = {(k.keyword, k.source) for k in known_keywords}
         new = [k for k in found if (k.keyword, k.source) not in known]
         if new:
-            connection.execute(
-                sql.INSERT_KEYWORD,
+            _INSERT_KEYWORD.run_many(
+                connection,
                 [
                     {
                         "id": new_id(),
