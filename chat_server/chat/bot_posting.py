@@ -65,7 +65,7 @@ def store_bot_messages(
         return [posted for posted in found if posted is not None]
     if row.status != OPEN or not row.handled_by_bot:
         return []
-    before = _conversation_of(row)
+    before = _conversation_of(row._mapping)
     conversation = dict(before)
     now = utcnow()
     stored = []
@@ -110,7 +110,7 @@ def hand_over(
     if found is not None:
         return found
     now = utcnow()
-    before = _conversation_of(row)
+    before = _conversation_of(row._mapping)
     conversation = dict(before)
     conversation["handled_by_bot"] = False
     conversation["handed_over_at"] = now

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from chat_server.chat.transitions import RESOLVED
 from chat_server.model.tables import Conversation, Message
 from chat_server.runtime.state import Runtime
+from chat_server.storage.prepared import Prepared
 
 HISTORY_DAYS = 30
 HISTORY_CONVERSATIONS = 5
@@ -27,20 +28,27 @@ MESSAGE = Message.__table__
 Earlier = list[tuple[Conversation, list[Message]]]
 
 
+# Read at every hello (a reconnect storm is thousands of them): built once, run with
+# little per-call overhead (storage.prepared).
+_RESOLVED_LATELY = Prepared(
+    select(CONVERSATION)
+    .where(
+        CONVERSATION.c.visitor_id == bindparam("visitor_id"),
+        CONVERSATION.c.status == RESOLVED,
+        CONVERSATION.c.resolved_at >= bindparam("since", type_=CONVERSATION.c.resolved_at.type),
+    )
+    .order_by(CONVERSATION.c.resolved_at.desc(), CONVERSATION.c.id.desc())
+    .limit(HISTORY_CONVERSATIONS)
+)
+
+
 def _earlier(connection: Connection, visitor_id: str, now: datetime) -> Earlier:
-    rows = connection.execute(
-        select(CONVERSATION)
-        .where(
-            CONVERSATION.c.visitor_id == visitor_id,
-            CONVERSATION.c.status == RESOLVED,
-            CONVERSATION.c.resolved_at >= now - timedelta(days=HISTORY_DAYS),
-        )
-        .order_by(CONVERSATION.c.resolved_at.desc(), CONVERSATION.c.id.desc())
-        .limit(HISTORY_CONVERSATIONS)
-    ).all()
+    rows = _RESOLVED_LATELY.all_named(
+        connection, {"visitor_id": visitor_id, "since": now - timedelta(days=HISTORY_DAYS)}
+    )
     if not rows:
         return []
-    conversations = [Conversation.model_construct(**row._mapping) for row in rows]
+    conversations = [Conversation.model_construct(**row) for row in rows]
     messages: dict[str, list[Message]] = {c.id: [] for c in conversations}
     found = connection.execute(
         select(MESSAGE)

@@ -9,12 +9,12 @@ and inserts the message. It returns a :class:`Posted` whose events announce it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row
+from sqlalchemy import Connection
 
 from chat_server.attachments import claims
 from chat_server.chat import statements
@@ -25,6 +25,15 @@ from chat_server.model.tables import AuthorKind, Conversation, Message, Visitor,
 from chat_server.search.index import index_message
 from chat_server.sla.policy import load_policy
 from chat_server.sla.waits import close_wait, open_wait
+from chat_server.storage.prepared import Prepared
+
+# A message's statements, with little per-call overhead on SQLite (storage.prepared).
+_LOCK_OPEN_CONVERSATION_AND_VISITOR = Prepared(statements.LOCK_OPEN_CONVERSATION_AND_VISITOR)
+_LOCK_CONVERSATION_AND_SENT = Prepared(statements.LOCK_CONVERSATION_AND_SENT)
+_LOCK_VISITOR = Prepared(statements.LOCK_VISITOR)
+_UPDATE_CONVERSATION = Prepared(statements.UPDATE_CONVERSATION)
+_INSERT_MESSAGE = Prepared(statements.INSERT_MESSAGE)
+_INSERT_CONVERSATION = Prepared(statements.INSERT_CONVERSATION)
 
 
 @dataclass
@@ -129,7 +138,7 @@ def _next_message(
 
 
 def _insert_conversation(connection: Connection, conversation: dict[str, Any]) -> dict[str, Any]:
-    connection.execute(statements.INSERT_CONVERSATION, conversation)
+    _INSERT_CONVERSATION.run(connection, conversation)
     return dict(conversation)
 
 
@@ -143,10 +152,10 @@ def _save(
     """Write the conversation's changed columns, then its new message (and tie the
     ``files`` it carries to it)."""
     changed = {key: value for key, value in conversation.items() if before[key] != value}
-    connection.execute(statements.UPDATE_CONVERSATION, {"b_id": conversation["id"], **changed})
+    _UPDATE_CONVERSATION.run(connection, {"b_id": conversation["id"], **changed})
     if files:
         message["attachments"] = files
-    connection.execute(statements.INSERT_MESSAGE, message)
+    _INSERT_MESSAGE.run(connection, message)
     if files:
         claims.attach(connection, files, message, conversation["site_id"])
     # Searchable once committed: one more INSERT in the same transaction.
@@ -178,9 +187,8 @@ def _posted(
     )
 
 
-def _conversation_of(row: Row[Any]) -> dict[str, Any]:
-    mapping = row._mapping
-    return {key: mapping[key] for key in statements.CONVERSATION_COLUMNS}
+def _conversation_of(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: row[key] for key in statements.CONVERSATION_COLUMNS}
 
 
 def store_visitor_message(
@@ -199,25 +207,28 @@ def store_visitor_message(
     handles the conversation the message opens no wait (CONTRACT section 14).
     """
     keys = {"visitor_id": author.id, "sender_key": author.sender_key, "client_id": client_id}
-    row = connection.execute(statements.LOCK_OPEN_CONVERSATION_AND_VISITOR, keys).first()
+    row = _LOCK_OPEN_CONVERSATION_AND_VISITOR.first_named(connection, keys)
     now = utcnow()
     if row is not None:
-        if row.sent_id is not None:
+        if row["sent_id"] is not None:
             return find_sent(connection, author.sender_key, client_id) or _gone()
         files = _claim(connection, author, attachments)
         before = _conversation_of(row)
         visitor = Visitor.model_construct(
-            id=row.visitor_id, site_id=row.site_id, name=row.visitor_name, email=row.visitor_email
+            id=row["visitor_id"],
+            site_id=row["site_id"],
+            name=row["visitor_name"],
+            email=row["visitor_email"],
         )
     else:
         found = find_sent(connection, author.sender_key, client_id)
         if found:
             return found
         files = _claim(connection, author, attachments)
-        visitor_row = connection.execute(statements.LOCK_VISITOR, {"visitor_id": author.id}).first()
+        visitor_row = _LOCK_VISITOR.first_named(connection, {"visitor_id": author.id})
         if visitor_row is None:
             raise NotFound("visitor_not_found", "this visitor no longer exists")
-        visitor = Visitor.model_construct(**visitor_row._mapping)
+        visitor = Visitor.model_construct(**visitor_row)
         before = _insert_conversation(
             connection,
             _new_conversation(visitor.site_id, visitor.id, now, None) | {"locale": locale},
@@ -279,8 +290,8 @@ def store_agent_message(
         "sender_key": author.sender_key,
         "client_id": client_id,
     }
-    row = connection.execute(statements.LOCK_CONVERSATION_AND_SENT, keys).first()
-    if row is not None and row.sent_id is not None:
+    row = _LOCK_CONVERSATION_AND_SENT.first_named(connection, keys)
+    if row is not None and row["sent_id"] is not None:
         return find_sent(connection, author.sender_key, client_id) or _gone()
     if row is None:
         found = find_sent(connection, author.sender_key, client_id)

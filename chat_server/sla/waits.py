@@ -27,13 +27,14 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 
 from chat_server.model.tables import Wait, WaitKind, WaitStatus, new_id
 from chat_server.sla.policy import Policy, due_time
+from chat_server.storage.prepared import Prepared
 
 _WAIT = Wait.__table__
-_INSERT_WAIT = insert(_WAIT)
-_ANY_WAIT = (
+_INSERT_WAIT = Prepared(insert(_WAIT))
+_ANY_WAIT = Prepared(
     select(_WAIT.c.id).where(_WAIT.c.conversation_id == bindparam("conversation_id")).limit(1)
 )
-_CLOSE_OPEN_WAIT = (
+_CLOSE_OPEN_WAIT = Prepared(
     update(_WAIT)
     .where(
         _WAIT.c.conversation_id == bindparam("b_conversation_id"),
@@ -60,13 +61,12 @@ def open_wait(
     answered_before = conversation["first_response_at"] is not None
     had_wait = (
         answered_before
-        or connection.execute(_ANY_WAIT, {"conversation_id": conversation["id"]}).first()
-        is not None
+        or _ANY_WAIT.first(connection, {"conversation_id": conversation["id"]}) is not None
     )
     kind = WaitKind.next_response.value if had_wait else WaitKind.first_response.value
     target = policy.target(kind)
-    connection.execute(
-        _INSERT_WAIT,
+    _INSERT_WAIT.run(
+        connection,
         {
             "id": new_id(),
             "conversation_id": conversation["id"],
@@ -102,8 +102,8 @@ def close_wait(
     if conversation["waiting_since"] is None:
         return False
     status = WaitStatus.answered if answered_by else WaitStatus.unanswered
-    connection.execute(
-        _CLOSE_OPEN_WAIT,
+    _CLOSE_OPEN_WAIT.run(
+        connection,
         {
             "b_conversation_id": conversation["id"],
             "b_status": status.value,

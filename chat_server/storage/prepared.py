@@ -38,6 +38,8 @@ class _Plan:
     #: Per result column, its result processor (None: the value as the driver gives it).
     results: tuple[Processor, ...]
     any_result_processor: bool
+    #: The result columns' keys, for rows read by name.
+    names: tuple[str, ...]
 
 
 _REQUIRED = object()
@@ -72,6 +74,24 @@ class Prepared:
         if found is None or not plan.any_result_processor:
             return found
         return _processed(plan, found)
+
+    def all_named(self, connection: Connection, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Every row as a dict by column key (the statement's labels)."""
+        plan = self._plan(connection, params)
+        if plan is None:
+            return [dict(row._mapping) for row in connection.execute(self.statement, dict(params))]
+        return [dict(zip(plan.names, row, strict=True)) for row in self.all(connection, params)]
+
+    def first_named(
+        self, connection: Connection, params: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        """The first row as a dict by column key (the statement's labels), or None."""
+        plan = self._plan(connection, params)
+        if plan is None:
+            row = connection.execute(self.statement, dict(params)).first()
+            return None if row is None else dict(row._mapping)
+        found = self.first(connection, params)
+        return None if found is None else dict(zip(plan.names, found, strict=True))
 
     def scalar(self, connection: Connection, params: Mapping[str, Any]) -> Any:
         row = self.first(connection, params)
@@ -137,7 +157,8 @@ def _compile(statement: Executable, connection: Connection, keys: tuple[str, ...
     results = tuple(
         column.type._cached_result_processor(dialect, None) for column in compiled._result_columns
     )
-    return _Plan(compiled.string, tuple(binds), results, any(results))
+    names = tuple(column.keyname for column in compiled._result_columns)
+    return _Plan(compiled.string, tuple(binds), results, any(results), names)
 
 
 def _values(plan: _Plan, params: Mapping[str, Any]) -> list[Any]:

@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 
 from chat_server.model.rows import Journey, KeywordRecord, PageRecord, VisitorRecord
 from chat_server.model.tables import Conversation
+from chat_server.storage.prepared import Prepared
 from chat_server.visitors import statements as sql
 from chat_server.visitors.rules import (
     RECENT_PAGES,
@@ -32,6 +33,12 @@ from chat_server.visitors.store import (
     update_page,
     update_visitor,
 )
+
+# What every hello runs, with little per-call overhead (storage.prepared).
+_OPEN_PAGES = Prepared(sql.OPEN_PAGES)
+_OPEN_CONVERSATION = Prepared(sql.OPEN_CONVERSATION)
+_INSERT_VISITOR = Prepared(sql.INSERT_VISITOR)
+_LAST_LEFT_PAGE = Prepared(sql.LAST_LEFT_PAGE)
 
 Locate = Callable[[str | None], dict[str, Any] | None]
 
@@ -90,8 +97,7 @@ def record_arrival(
     new_visit = not known
     if known:
         open_pages = [
-            PageRecord(*row)
-            for row in connection.execute(sql.OPEN_PAGES, {"visitor_id": visitor.id})
+            PageRecord(*row) for row in _OPEN_PAGES.all(connection, {"visitor_id": visitor.id})
         ]
         if was_online:
             active = any(p.visible_since is not None for p in open_pages)
@@ -130,8 +136,8 @@ def record_arrival(
             # (the hello of every new shopper, the commonest arrival, saves four queries).
             journey = None if visitor.is_bot else Journey(visitor, [page], searched or [], 1)
             return Arrival(visitor, page_view_id, None, True, False, journey, created=True)
-    found = connection.execute(sql.OPEN_CONVERSATION, {"visitor_id": visitor.id}).first()
-    conversation = Conversation.model_construct(**found._mapping) if found is not None else None
+    found = _OPEN_CONVERSATION.first_named(connection, {"visitor_id": visitor.id})
+    conversation = Conversation.model_construct(**found) if found is not None else None
     journey = None
     if not visitor.is_bot:
         journey = Journey(
@@ -145,8 +151,8 @@ def record_arrival(
 
 def _save_arrived(connection: Connection, visitor: VisitorRecord, known: bool) -> None:
     if not known:
-        connection.execute(
-            sql.INSERT_VISITOR, {name: getattr(visitor, name) for name in sql.VISITOR_FIELDS}
+        _INSERT_VISITOR.run(
+            connection, {name: getattr(visitor, name) for name in sql.VISITOR_FIELDS}
         )
         return
     update_visitor(
@@ -195,7 +201,7 @@ def _reopen_left_page(
 ) -> PageRecord | None:
     """The page this visitor left last, if it is ``url`` and was left moments ago (the
     caller saves it)."""
-    row = connection.execute(sql.LAST_LEFT_PAGE, {"visitor_id": visitor.id}).first()
+    row = _LAST_LEFT_PAGE.first(connection, {"visitor_id": visitor.id})
     if row is None:
         return None
     last = PageRecord(*row)

@@ -10,7 +10,10 @@ from collections import OrderedDict
 
 from sqlalchemy import Connection
 
+from chat_server.storage.prepared import Prepared
 from chat_server.visitors import statements as sql
+
+_VISITOR_ID_BY_TOKEN = Prepared(sql.VISITOR_ID_BY_TOKEN)
 
 KNOWN_TOKENS = 16384
 
@@ -44,6 +47,5 @@ def forget_all() -> None:
 
 
 def visitor_id_by_token(connection: Connection, site_id: str, token: str) -> str | None:
-    return connection.execute(
-        sql.VISITOR_ID_BY_TOKEN, {"token": token, "site_id": site_id}
-    ).scalar_one_or_none()
+    found = _VISITOR_ID_BY_TOKEN.scalar(connection, {"token": token, "site_id": site_id})
+    return None if found is None else str(found)

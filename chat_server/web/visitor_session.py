@@ -86,6 +86,25 @@ class Peer:
 
 
 class VisitorSession:
+    # One per shopper's socket, 18,000 of them in a process: slots, not a dict each.
+    __slots__ = (
+        "_refusals",
+        "accept_language",
+        "connection",
+        "conversation_id",
+        "frame_budget",
+        "hub",
+        "inviter",
+        "ip",
+        "is_bot",
+        "locale",
+        "page_view_id",
+        "rt",
+        "site",
+        "user_agent",
+        "visitor_id",
+    )
+
     def __init__(self, rt: Runtime, hub: Hub, site: Site, sink: FrameSink, peer: Peer) -> None:
         self.rt = rt
         self.hub = hub
