@@ -35,8 +35,9 @@ class _Plan:
     #: Per compiled position: the parameter's name, its bind processor, and its fixed
     #: value when the statement carries one (``status == 'open'``), else ``_REQUIRED``.
     binds: tuple[tuple[str, Processor, Any], ...]
-    #: Per result column, its result processor (None: the value as the driver gives it).
-    results: tuple[Processor, ...]
+    #: (column index, result processor) of the columns whose driver value needs turning
+    #: into the column type's (SQLite's text into an aware datetime, JSON text into data).
+    results: tuple[tuple[int, Callable[[Any], Any]], ...]
     any_result_processor: bool
     #: The result columns' keys, for rows read by name.
     names: tuple[str, ...]
@@ -154,8 +155,11 @@ def _compile(statement: Executable, connection: Connection, keys: tuple[str, ...
         if isinstance(processor, tuple):
             return _UNPLANNED
         binds.append((name, processor, fixed))
-    results = tuple(
+    by_column = [
         column.type._cached_result_processor(dialect, None) for column in compiled._result_columns
+    ]
+    results = tuple(
+        (index, processor) for index, processor in enumerate(by_column) if processor is not None
     )
     names = tuple(column.keyname for column in compiled._result_columns)
     return _Plan(compiled.string, tuple(binds), results, any(results), names)
@@ -170,10 +174,10 @@ def _values(plan: _Plan, params: Mapping[str, Any]) -> list[Any]:
 
 
 def _processed(plan: _Plan, row: Row) -> Row:
-    return tuple(
-        value if processor is None else processor(value)
-        for processor, value in zip(plan.results, row, strict=True)
-    )
+    values = list(row)
+    for index, processor in plan.results:
+        values[index] = processor(values[index])
+    return tuple(values)
 
 
 def _cursor(connection: Connection) -> Any:
