@@ -19,6 +19,7 @@ from sqlalchemy import Connection, select, true
 from chat_server.model.events import QueueUpdated
 from chat_server.model.tables import Wait, WaitKind, WaitStatus
 from chat_server.routing.assignment import CONVERSATION, QUEUED, SITE, routable_agents
+from chat_server.storage.prepared import Prepared
 
 WAIT = Wait.__table__
 #: The recent first waits the estimate is taken from.
@@ -49,21 +50,26 @@ def estimate(median: float | None, position: int, agents_online: int) -> float |
     return float(round(median * position / agents_online))
 
 
+# Read by every routing pass, over the whole queue (thousands of rows after a rush):
+# plain tuples through storage.prepared rather than a Row object each.
+_QUEUED_CONVERSATIONS = Prepared(
+    select(
+        CONVERSATION.c.id,
+        CONVERSATION.c.visitor_id,
+        CONVERSATION.c.site_id,
+        CONVERSATION.c.team_id,
+    )
+    .join(SITE, SITE.c.id == CONVERSATION.c.site_id)
+    .where(QUEUED, SITE.c.routing == true())
+    .order_by(CONVERSATION.c.created_at, CONVERSATION.c.id)
+)
+
+
 def queue_snapshot(
     connection: Connection, online: Collection[str], now: datetime
 ) -> list[QueueUpdated]:
     """Every queued conversation of a site that routes, with its place and estimate."""
-    rows = connection.execute(
-        select(
-            CONVERSATION.c.id,
-            CONVERSATION.c.visitor_id,
-            CONVERSATION.c.site_id,
-            CONVERSATION.c.team_id,
-        )
-        .join(SITE, SITE.c.id == CONVERSATION.c.site_id)
-        .where(QUEUED, SITE.c.routing == true())
-        .order_by(CONVERSATION.c.created_at, CONVERSATION.c.id)
-    ).all()
+    rows = _QUEUED_CONVERSATIONS.all(connection, {})
     if not rows:
         return []
     agents = routable_agents(connection, online)
@@ -71,20 +77,19 @@ def queue_snapshot(
     staffed: dict[tuple[str, str | None], int] = {}
     positions: dict[tuple[str, str | None], int] = {}
     snapshot = []
-    for row in rows:
-        line = (row.site_id, row.team_id)
-        if row.site_id not in medians:
-            medians[row.site_id] = recent_first_wait(connection, row.site_id, now)
+    for conversation_id, visitor_id, site_id, team_id in rows:
+        line = (site_id, team_id)
+        if site_id not in medians:
+            medians[site_id] = recent_first_wait(connection, site_id, now)
         if line not in staffed:
             staffed[line] = sum(1 for agent in agents if agent.serves(*line))
-        positions[line] = positions.get(line, 0) + 1
-        position = positions[line]
+        position = positions[line] = positions.get(line, 0) + 1
         snapshot.append(
             QueueUpdated(
-                row.id,
-                row.visitor_id,
+                conversation_id,
+                visitor_id,
                 position,
-                estimate(medians[row.site_id], position, staffed[line]),
+                estimate(medians[site_id], position, staffed[line]),
             )
         )
     return snapshot
