@@ -60,7 +60,7 @@ _UNPLANNED = None
 
 
 class Prepared:
-    """A Core statement run with little per-call overhead where the database is SQLite."""
+    """A Core statement run with little per-call overhead (see the module)."""
 
     __slots__ = ("_plans", "statement")
 
