@@ -27,7 +27,7 @@ from chat_server.sla.policy import load_policy
 from chat_server.sla.waits import close_wait, open_wait
 from chat_server.storage.prepared import Prepared
 
-# A message's statements, with little per-call overhead on SQLite (storage.prepared).
+# A message's statements, with little per-call overhead (storage.prepared).
 _LOCK_OPEN_CONVERSATION_AND_VISITOR = Prepared(statements.LOCK_OPEN_CONVERSATION_AND_VISITOR)
 _LOCK_CONVERSATION_AND_SENT = Prepared(statements.LOCK_CONVERSATION_AND_SENT)
 _LOCK_VISITOR = Prepared(statements.LOCK_VISITOR)
