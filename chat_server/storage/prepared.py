@@ -74,33 +74,21 @@ class Prepared:
         plan = self._plan(connection, params)
         if plan is None:
             return [tuple(row) for row in connection.execute(self.statement, dict(params))]
-        cursor = _execute(connection, plan, _values(plan, params))
-        results = _results(plan, cursor)
-        rows = cursor.fetchall()
-        if results:
-            return [_processed(results, row) for row in rows]
-        return rows if plan.sqlite else [tuple(row) for row in rows]
+        return _all(connection, plan, params)
 
     def first(self, connection: Connection, params: Mapping[str, Any]) -> Row | None:
         plan = self._plan(connection, params)
         if plan is None:
             row = connection.execute(self.statement, dict(params)).first()
             return None if row is None else tuple(row)
-        cursor = _execute(connection, plan, _values(plan, params))
-        results = _results(plan, cursor)
-        found = cursor.fetchone()
-        if found is None:
-            return None
-        if results:
-            return _processed(results, found)
-        return found if plan.sqlite else tuple(found)
+        return _first(connection, plan, params)
 
     def all_named(self, connection: Connection, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Every row as a dict by column key (the statement's labels)."""
         plan = self._plan(connection, params)
         if plan is None:
             return [dict(row._mapping) for row in connection.execute(self.statement, dict(params))]
-        return [dict(zip(plan.names, row, strict=True)) for row in self.all(connection, params)]
+        return [dict(zip(plan.names, row, strict=True)) for row in _all(connection, plan, params)]
 
     def first_named(
         self, connection: Connection, params: Mapping[str, Any]
@@ -110,7 +98,7 @@ class Prepared:
         if plan is None:
             row = connection.execute(self.statement, dict(params)).first()
             return None if row is None else dict(row._mapping)
-        found = self.first(connection, params)
+        found = _first(connection, plan, params)
         return None if found is None else dict(zip(plan.names, found, strict=True))
 
     def scalar(self, connection: Connection, params: Mapping[str, Any]) -> Any:
@@ -204,6 +192,26 @@ def _chosen(
         if processor is not None:
             chosen.append((index, processor))
     return tuple(chosen)
+
+
+def _all(connection: Connection, plan: _Plan, params: Mapping[str, Any]) -> list[Row]:
+    cursor = _execute(connection, plan, _values(plan, params))
+    results = _results(plan, cursor)
+    rows = cursor.fetchall()
+    if results:
+        return [_processed(results, row) for row in rows]
+    return rows if plan.sqlite else [tuple(row) for row in rows]
+
+
+def _first(connection: Connection, plan: _Plan, params: Mapping[str, Any]) -> Row | None:
+    cursor = _execute(connection, plan, _values(plan, params))
+    results = _results(plan, cursor)
+    found = cursor.fetchone()
+    if found is None:
+        return None
+    if results:
+        return _processed(results, found)
+    return found if plan.sqlite else tuple(found)
 
 
 def _values(plan: _Plan, params: Mapping[str, Any]) -> list[Any]:
