@@ -324,6 +324,42 @@ async def test_sockets_carry_the_last_five_pages_and_a_total(server: Server) -> 
         await agent.close()
 
 
+async def test_a_tab_left_open_long_ago_still_counts_beside_the_last_five(
+    server: Server,
+) -> None:
+    """Each page view reads the latest pages and every open one (two index reads): a tab
+    opened first and never left, older than the last five pages, still runs its clock
+    in ``time_on_site_seconds``, and counts once in ``pages_total``."""
+    site = server.create_site("Two tabs shop")
+    account = make_account(server, "agent", site["key"])
+    agent = await Agent.connect(server.ws_base, account["token"])
+    first = await Visitor.connect(
+        server.ws_base, site["key"], page={"url": "https://shop.example/cart", "title": "Cart"}
+    )
+    second = await Visitor.connect(server.ws_base, site["key"], token=first.token)
+    second_opened = time.monotonic()
+    try:
+        assert second.id == first.id
+        for n in range(1, 8):
+            await asyncio.sleep(0.2)
+            page = {"url": f"https://shop.example/p/{n}", "title": f"P{n}", "referrer": None}
+            await second.send({"type": "page.view", **page})
+            updated = await visitor_update(agent, first.id, n + 2)
+        span = time.monotonic() - second_opened
+        assert [page["url"] for page in updated["pages"]] == [
+            f"https://shop.example/p/{n}" for n in range(3, 8)
+        ]
+        assert updated["pages_total"] == 9
+        assert updated["current_page"]["url"] == "https://shop.example/p/7"
+        # The second tab's pages account for about one span; the cart, open all along in
+        # the first tab, for about one more.
+        assert updated["time_on_site_seconds"] >= 1.5 * span
+    finally:
+        await second.close()
+        await first.close()
+        await agent.close()
+
+
 # -- across processes: the Redis bus carries each frame's site --------------------------
 
 

@@ -222,7 +222,17 @@ class Visitor(SQLModel, table=True):
 
 class PageView(SQLModel, table=True):
     __tablename__ = "page_view"
-    __table_args__ = (Index("ix_page_view_visitor_entered", "visitor_id", "entered_at"),)
+    __table_args__ = (
+        Index("ix_page_view_visitor_entered", "visitor_id", "entered_at"),
+        # The pages still open (one per tab): every page view reads them, and a long
+        # journey must not make it scan every page the visitor ever saw.
+        Index(
+            "ix_page_view_open",
+            "visitor_id",
+            postgresql_where=text("left_at IS NULL"),
+            sqlite_where=text("left_at IS NULL"),
+        ),
+    )
     id: str = Field(default_factory=new_id, primary_key=True)
     visitor_id: str = Field(foreign_key="visitor.id")
     url: str

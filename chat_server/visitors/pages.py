@@ -30,8 +30,7 @@ from chat_server.visitors.store import (
     keywords,
     lock_visitor,
     page,
-    page_count,
-    pages,
+    recent_pages,
     record_page_view,
     update_page,
     update_visitor,
@@ -119,7 +118,9 @@ def _enter_page_write(
     visitor = lock_visitor(connection, visitor_id)
     if visitor is None:
         raise NotFound("visitor_not_found", "this visitor no longer exists")
-    loaded = None if visitor.is_bot else pages(connection, visitor_id, RECENT_PAGES)
+    loaded, total = (
+        (None, 0) if visitor.is_bot else recent_pages(connection, visitor_id, RECENT_PAGES)
+    )
     previous = None
     if previous_page_view_id:
         if loaded is not None:
@@ -150,8 +151,7 @@ def _enter_page_write(
     if loaded is None or searched is None:
         return Entered(new.id, None)
     loaded.append(new)
-    total = page_count(connection, visitor_id)
-    return Entered(new.id, Journey(visitor, latest(loaded), searched, total))
+    return Entered(new.id, Journey(visitor, latest(loaded), searched, total + 1))
 
 
 async def set_visibility(rt: Runtime, visitor_id: str, page_view_id: str, visible: bool) -> None:

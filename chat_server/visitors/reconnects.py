@@ -27,8 +27,7 @@ from chat_server.visitors.rules import (
 from chat_server.visitors.store import (
     keywords,
     lock_visitor,
-    page_count,
-    pages,
+    recent_pages,
     record_page_view,
     update_page,
     update_visitor,
@@ -140,12 +139,8 @@ def record_arrival(
     conversation = Conversation.model_construct(**found) if found is not None else None
     journey = None
     if not visitor.is_bot:
-        journey = Journey(
-            visitor,
-            pages(connection, visitor.id, RECENT_PAGES),
-            keywords(connection, visitor.id),
-            page_count(connection, visitor.id),
-        )
+        loaded, total = recent_pages(connection, visitor.id, RECENT_PAGES)
+        journey = Journey(visitor, loaded, keywords(connection, visitor.id), total)
     return Arrival(visitor, page_view_id, conversation, new_visit, resumed is not None, journey)
 
 

@@ -11,7 +11,18 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from sqlalchemy import Integer, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Integer,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    null,
+    select,
+    union_all,
+    update,
+)
 
 from chat_server.model.rows import PageRecord, VisitorRecord
 from chat_server.model.tables import (
@@ -75,17 +86,26 @@ SUCCESSOR = (
 ALL_PAGES = SELECT_PAGE.where(PAGE.c.visitor_id == bindparam("visitor_id")).order_by(
     PAGE.c.entered_at
 )
-LATEST_PAGE_IDS = (
-    select(PAGE.c.id)
+PAGE_COUNT = select(func.count()).where(PAGE.c.visitor_id == bindparam("visitor_id"))
+# The latest ``page_limit`` pages (newest first, each with how many pages the visitor
+# has in all), then every open page (``pages_total`` NULL): two index reads in one
+# statement. An open page among the latest comes twice; the caller keeps one.
+_LATEST_PAGES = (
+    select(
+        *(PAGE.c[name] for name in PAGE_FIELDS),
+        PAGE_COUNT.scalar_subquery().label("pages_total"),
+    )
     .where(PAGE.c.visitor_id == bindparam("visitor_id"))
     .order_by(PAGE.c.entered_at.desc())
     .limit(bindparam("page_limit", type_=Integer))
+    .subquery()
 )
-LATEST_AND_OPEN_PAGES = SELECT_PAGE.where(
-    PAGE.c.visitor_id == bindparam("visitor_id"),
-    or_(PAGE.c.left_at.is_(None), PAGE.c.id.in_(LATEST_PAGE_IDS)),
-).order_by(PAGE.c.entered_at)
-PAGE_COUNT = select(func.count()).where(PAGE.c.visitor_id == bindparam("visitor_id"))
+LATEST_AND_OPEN_PAGES = union_all(
+    select(_LATEST_PAGES),
+    select(
+        *(PAGE.c[name] for name in PAGE_FIELDS), cast(null(), Integer).label("pages_total")
+    ).where(PAGE.c.visitor_id == bindparam("visitor_id"), PAGE.c.left_at.is_(None)),
+)
 INSERT_PAGE = insert(PAGE)
 UPDATE_PAGE = update(PAGE).where(PAGE.c.id == bindparam("b_id"))
 DELETE_PAGE = delete(PAGE).where(PAGE.c.id == bindparam("b_id"))

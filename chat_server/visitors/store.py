@@ -52,15 +52,27 @@ def page(connection: Connection, page_view_id: str) -> PageRecord | None:
     return PageRecord(*row) if row is not None else None
 
 
-def pages(connection: Connection, visitor_id: str, page_limit: int | None) -> list[PageRecord]:
-    """The visitor's pages by entry: all, or the latest ``page_limit`` and every open one."""
-    if page_limit is None:
-        rows = _ALL_PAGES.all(connection, {"visitor_id": visitor_id})
-    else:
-        rows = _LATEST_AND_OPEN_PAGES.all(
-            connection, {"visitor_id": visitor_id, "page_limit": page_limit}
-        )
-    return [PageRecord(*row) for row in rows]
+def pages(connection: Connection, visitor_id: str) -> list[PageRecord]:
+    """Every page of the visitor, by entry."""
+    return [PageRecord(*row) for row in _ALL_PAGES.all(connection, {"visitor_id": visitor_id})]
+
+
+def recent_pages(
+    connection: Connection, visitor_id: str, page_limit: int
+) -> tuple[list[PageRecord], int]:
+    """The visitor's latest ``page_limit`` pages and every open one, by entry, and how
+    many pages the visitor has viewed in all."""
+    rows = _LATEST_AND_OPEN_PAGES.all(
+        connection, {"visitor_id": visitor_id, "page_limit": page_limit}
+    )
+    total = 0
+    found: dict[str, PageRecord] = {}
+    for *fields, pages_total in rows:
+        if pages_total is not None:
+            total = pages_total
+        if fields[0] not in found:  # an open page among the latest comes twice
+            found[fields[0]] = PageRecord(*fields)
+    return sorted(found.values(), key=attrgetter("entered_at")), total
 
 
 def page_count(connection: Connection, visitor_id: str) -> int:
@@ -76,12 +88,11 @@ def load_journey(connection: Connection, visitor_id: str, page_limit: int | None
     row = _VISITOR_BY_ID.first(connection, {"visitor_id": visitor_id})
     if row is None:
         return None
-    return Journey(
-        VisitorRecord(*row),
-        pages(connection, visitor_id, page_limit),
-        keywords(connection, visitor_id),
-        page_count(connection, visitor_id),
-    )
+    if page_limit is None:
+        loaded, total = pages(connection, visitor_id), page_count(connection, visitor_id)
+    else:
+        loaded, total = recent_pages(connection, visitor_id, page_limit)
+    return Journey(VisitorRecord(*row), loaded, keywords(connection, visitor_id), total)
 
 
 def has_visible_page(
