@@ -32,7 +32,16 @@ _VERB_ENDINGS = tuple(
         ebilir abilir
         iyom uyom iyon uyon iyoz uyoz iyo uyo iyosun uyosun iyosunuz uyosunuz iyonuz
         uyonuz iyorsun uyorsun iyorsunuz uyorsunuz emiyom amiyom emiyo amiyo icem icam
-        ucem ucam icez icaz ucaz ecem acam ecez acaz""".split(),
+        ucem ucam icez icaz ucaz ecem acam ecez acaz cem cam cez caz cek cak sem sam se sa
+        esem asam di ti du tu dik tik eyim ayim irler arlar erler urlar ir ar er ur""".split(),
+        key=len,
+        reverse=True,
+    )
+)
+#: The question particle typed onto the verb ("olurmu", "vercekmiyim", "yapiyomusunuz").
+_PARTICLES = tuple(
+    sorted(
+        "mi mu miyim muyum miyiz muyuz misin musun misiniz musunuz".split(),
         key=len,
         reverse=True,
     )
@@ -133,6 +142,10 @@ def verb_roots(word: str, locale: str) -> tuple[str, ...]:
     "yolluyo" is "yolla-"), so the root is also tried with it."""
     if locale != "tr":
         return ()
+    for particle in _PARTICLES:
+        if word.endswith(particle) and len(word) - len(particle) >= MIN_VERB_ROOT + 2:
+            word = word[: -len(particle)]
+            break
     for ending in _VERB_ENDINGS:
         if not word.endswith(ending):
             continue
