@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import bm25s
 from rapidfuzz import fuzz, process
 
-from chat_server.assistant.retrieval.synonyms import SAME_TERM, synonyms
+from chat_server.assistant.retrieval.synonyms import SAME_TERM, VERB_ROOTS, synonyms
 from chat_server.assistant.retrieval.terms import MIN_STEM, attested_base, stem, verb_roots, words
 
 ANSWER_WEIGHT = 0.3
@@ -236,7 +236,8 @@ class Ranker:
                 if started:
                     return self._canonical_term(stem(min(started, key=len), self.locale))
         for root in roots:
-            term = self._synonym_term(root)
+            same = VERB_ROOTS.get(self.locale, {}).get(root)
+            term = self._own_term(same) if same else self._synonym_term(root)
             if term is not None:
                 return term
         return None

@@ -14,6 +14,7 @@ suffixes follow: "yolladim", "vadeli", "options").
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 TURKISH = (
@@ -110,6 +111,34 @@ SAME_TERM = {
     "tr": {"para": "ucret", "bedel": "ucret", "bedav": "ucretsiz"},
     "en": {},
 }
+
+
+#: Turkish verb roots the FAQ does not write, to a word of the meaning it does
+#: ("odemeyi bolebilir miyim" is paying in instalments, "koymak" the FAQ's "konmak").
+#: Looked up only for a word with a verb ending ("bolebilir"), never for "bolum".
+VERB_ROOTS = {
+    "tr": {"bol": "taksit", "koy": "kon", "getir": "gonder", "ulastir": "gonder"},
+    "en": {},
+}
+
+#: Turkish idioms of several words, folded, to the words the FAQ uses for them: "yola
+#: cikmak" of a parcel is being handed to the carrier, "elime gecmek" reaching me.
+PARAPHRASES: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
+    "tr": (
+        (re.compile(r"\byola cik\w*"), "kargoya verilir"),
+        (re.compile(r"\belime gecmedi\w*"), "elime ulasmadi"),
+        (re.compile(r"\belime gec\w*"), "elime ulasir"),
+        (re.compile(r"\belimize gec\w*"), "elime ulasir"),
+    ),
+    "en": (),
+}
+
+
+def paraphrased(folded: str, locale: str) -> str:
+    """``folded`` with its idioms (:data:`PARAPHRASES`) in the FAQ's words."""
+    for pattern, replacement in PARAPHRASES.get(locale, ()):
+        folded = pattern.sub(replacement, folded)
+    return folded
 
 
 @lru_cache(maxsize=65536)

@@ -18,6 +18,7 @@ from functools import lru_cache
 import snowballstemmer
 
 from chat_server.assistant.retrieval.stopwords import BY_LOCALE, VERB_STARTS
+from chat_server.assistant.retrieval.synonyms import paraphrased
 from chat_server.search.folding import WORD, fold
 
 LOCALES = ("tr", "en")
@@ -110,7 +111,9 @@ def words(text: str, locale: str) -> list[str]:
     stop, verbs, short = BY_LOCALE[locale], VERB_STARTS[locale], SHORTHAND[locale]
     return [
         word
-        for word in (short.get(found, found) for found in WORD.findall(fold(text)))
+        for word in (
+            short.get(found, found) for found in WORD.findall(paraphrased(fold(text), locale))
+        )
         if word not in stop and len(word) > 1 and not (verbs and word.startswith(verbs))
     ]
 
