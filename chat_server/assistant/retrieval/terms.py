@@ -83,7 +83,25 @@ def attested_base(term: str, attested: frozenset[str]) -> str:
                 current = base
                 break
         else:
-            return current
+            break
+    for ending in _WRITTEN_VERB_ENDINGS:
+        base = current[: -len(ending)]
+        if current.endswith(ending) and len(base) >= MIN_VERB_BASE and base in attested:
+            return base
+    return current
+
+
+#: Verb endings the FAQ writes ("gonderiyor", "gonderiyoruz", "degistirebilir"), taken
+#: off only down to a base of at least :data:`MIN_VERB_BASE` letters the FAQ attests.
+_WRITTEN_VERB_ENDINGS = tuple(
+    sorted(
+        """iyor iyoruz iyorsunuz uyor uyoruz uyorsunuz ebilir abilir ebilirsiniz abilirsiniz
+        yebilir yabilir ecek acak yecek yacak emez amaz ilir ilemez""".split(),
+        key=len,
+        reverse=True,
+    )
+)
+MIN_VERB_BASE = 4
 
 
 #: Chat shorthand for a whole word, folded ("ne zmn gelir", "sprs nrde").
