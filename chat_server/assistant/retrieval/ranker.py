@@ -222,12 +222,20 @@ class Ranker:
     def _synonym_term(self, word: str) -> str | None:
         """The indexed term of a word of the same meaning (``synonyms``), else None."""
         for other in synonyms(word, self.locale):
-            term = self._own_term(other)
+            term = self._word_term(other)
             if term is not None:
                 return term
-            started = self._starting_with(self._words, other)
-            if started:
-                return self._canonical_term(stem(min(started, key=len), self.locale))
+        return None
+
+    def _word_term(self, word: str) -> str | None:
+        """The indexed term of a word of the shop vocabulary: its own, else the shortest
+        FAQ word starting with it ("kon" is "konmaz")."""
+        term = self._own_term(word)
+        if term is not None:
+            return term
+        started = self._starting_with(self._words, word)
+        if started:
+            return self._canonical_term(stem(min(started, key=len), self.locale))
         return None
 
     def _verb_term(self, word: str) -> str | None:
@@ -241,7 +249,7 @@ class Ranker:
                     return self._canonical_term(stem(min(started, key=len), self.locale))
         for root in roots:
             same = VERB_ROOTS.get(self.locale, {}).get(root)
-            term = self._own_term(same) if same else self._synonym_term(root)
+            term = self._word_term(same) if same else self._synonym_term(root)
             if term is not None:
                 return term
         return None
