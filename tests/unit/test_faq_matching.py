@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 
 from chat_server.assistant.retrieval.confidence import confident
+from chat_server.assistant.retrieval.intents import intents
 from chat_server.assistant.retrieval.ranker import FaqDocument, Ranker
+from chat_server.assistant.retrieval.synonyms import paraphrased
 from chat_server.assistant.retrieval.terms import (
     attested_base,
     stem,
@@ -222,3 +224,34 @@ def test_words_of_one_meaning_are_one_term_and_shorthand_is_spelt_out() -> None:
     ranker = rankers()["tr"]
     assert ranker.query_terms("parasi")[0].keys() == ranker.query_terms("ucreti")[0].keys()
     assert words("ne zmn gelir", "tr") == ["zaman", "gelir"]
+
+
+def test_a_written_verb_ending_comes_down_to_the_faqs_own_base() -> None:
+    attested = frozenset({"gonder", "indir"})
+    assert attested_base("gonderiyor", attested) == "gonder"
+    assert attested_base("gonderebilir", attested) == "gonder"
+    assert attested_base("indirebilir", attested) == "indir"
+    assert attested_base("gonderiyor", frozenset()) == "gonderiyor"
+
+
+def test_a_question_states_its_intent_as_a_weak_term() -> None:
+    assert intents("kargo ucreti ne kadar", "tr") == ["?cost"]
+    assert intents("teslimat suresi ne kadar", "tr") == ["?when"]
+    assert intents("siparis kac gunde gelir", "tr") == ["?when"]
+    assert intents("kargocu kim", "tr") == ["?which"]
+    assert intents("how much is shipping", "en") == ["?cost"]
+    assert intents("kargo ucretsiz mi", "tr") == []
+    ranker = rankers()["tr"]
+    known, _ = ranker.query_terms("kargocu kim sizin")
+    assert "?which" in known and known["?which"] < ranker._idf["?which"]
+
+
+def test_shop_idioms_and_vocabulary_are_read_in_the_faqs_words() -> None:
+    assert words("paketim ne zaman yola cikar", "tr") == ["paketim", "zaman", "kargoya", "verilir"]
+    assert paraphrased("elime gecmedi", "tr") == "elime ulasmadi"
+    ranker = rankers()["tr"]
+    assert ranker.query_terms("liradan")[0].keys() == ranker.query_terms("tl")[0].keys()
+    assert ranker.query_terms("bolebilir")[0].keys() == ranker.query_terms("taksit")[0].keys()
+    assert ranker.query_terms("hollandaya")[0].keys() == ranker.query_terms("yurtdisi")[0].keys()
+    # "bolum" has no verb ending: it is not read as the instalments' "bol-".
+    assert ranker.query_terms("bolum")[1] > 0

@@ -12,9 +12,12 @@ same meaning (``synonyms``: ``yollamak``/``gondermek``, ``vade``/``taksit``), an
 in Turkish, a word starting with the verb's root (``giremiyorum``/``giris``).
 
 Turkish terms are taken down to the FAQ's own base when Snowball leaves a noun ending
-on a word typed without Turkish letters ("parasi" is "para", "gunde" "gun"), and words
-of one meaning (``synonyms.SAME_TERM``: "para", "bedel", "ucret") are one term, in the
-entries as in the question.
+on a word typed without Turkish letters ("parasi" is "para", "gunde" "gun") or a verb
+ending the FAQ writes ("gonderiyor", "gonderebilir": "gonder"), and words of one
+meaning (``synonyms.SAME_TERM``: "para", "bedel", "ucret") are one term, in the
+entries as in the question. Idioms of several words are read in the FAQ's words first
+(``synonyms.PARAPHRASES``: "yola cikar" is "kargoya verilir"), and what a question asks
+(``intents``: when, how much, which, where, how) is a weak term of its own.
 
 The score of an entry combines, in [0, 1], how much of the question it covers (each
 question word weighted by its IDF; a word the FAQ does not know at all counts against

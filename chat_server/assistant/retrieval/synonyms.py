@@ -41,7 +41,6 @@ TURKISH = (
     ("tl", "lira"),
     ("hafta", "cumartesi", "pazar", "haftasonu"),
     ("acik", "acilis", "acili"),
-    ("gorun", "gozuk", "gorul"),
     (
         "yurtdis",
         "almanya",
@@ -84,7 +83,6 @@ ENGLISH = (
     ("installment", "instalment"),
     ("colour", "color"),
     ("ship", "send", "dispatch"),
-    ("arrive", "came"),
     (
         "international",
         "abroad",
@@ -114,10 +112,10 @@ SAME_TERM = {
 
 
 #: Turkish verb roots the FAQ does not write, to a word of the meaning it does
-#: ("odemeyi bolebilir miyim" is paying in instalments, "koymak" the FAQ's "konmak").
+#: ("odemeyi bolebilir miyim": paying in instalments).
 #: Looked up only for a word with a verb ending ("bolebilir"), never for "bolum".
 VERB_ROOTS = {
-    "tr": {"bol": "taksit", "koy": "kon", "getir": "gonder", "ulastir": "gonder"},
+    "tr": {"bol": "taksit"},
     "en": {},
 }
 

@@ -33,16 +33,7 @@ _VERB_ENDINGS = tuple(
         ebilir abilir
         iyom uyom iyon uyon iyoz uyoz iyo uyo iyosun uyosun iyosunuz uyosunuz iyonuz
         uyonuz iyorsun uyorsun iyorsunuz uyorsunuz emiyom amiyom emiyo amiyo icem icam
-        ucem ucam icez icaz ucaz ecem acam ecez acaz cem cam cez caz cek cak sem sam se sa
-        esem asam di ti du tu dik tik eyim ayim irler arlar erler urlar ir ar er ur""".split(),
-        key=len,
-        reverse=True,
-    )
-)
-#: The question particle typed onto the verb ("olurmu", "vercekmiyim", "yapiyomusunuz").
-_PARTICLES = tuple(
-    sorted(
-        "mi mu miyim muyum miyiz muyuz misin musun misiniz musunuz".split(),
+        ucem ucam icez icaz ucaz ecem acam ecez acaz""".split(),
         key=len,
         reverse=True,
     )
@@ -72,7 +63,8 @@ MIN_BASE = 3
 def attested_base(term: str, attested: frozenset[str]) -> str:
     """The term of ``attested`` that ``term`` comes down to by taking off residual
     Turkish noun endings one at a time (longest first), every step landing on an
-    attested term ("gunde" to "gun", "parasi" to "para"), else ``term`` itself. Only attested terms:
+    attested term ("gunde" to "gun", "parasi" to "para"), then a verb ending the FAQ
+    writes ("gonderiyor" to "gonder"), else ``term`` itself. Only attested terms:
     "havale" does not become "hava" unless the FAQ writes "hava"."""
     current = term
     while True:
@@ -163,10 +155,6 @@ def verb_roots(word: str, locale: str) -> tuple[str, ...]:
     "yolluyo" is "yolla-"), so the root is also tried with it."""
     if locale != "tr":
         return ()
-    for particle in _PARTICLES:
-        if word.endswith(particle) and len(word) - len(particle) >= MIN_VERB_ROOT + 2:
-            word = word[: -len(particle)]
-            break
     for ending in _VERB_ENDINGS:
         if not word.endswith(ending):
             continue
