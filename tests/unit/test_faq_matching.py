@@ -1,7 +1,9 @@
 """The assistant's retrieval measured on questions written the way shoppers write.
 
-``tests/data/assistant/tuning.json`` is what the method and thresholds were chosen on;
-``held_out.json`` was never tuned on, and is only measured here. Issue 14's figures:
+``tests/data/assistant/tuning.json``, ``held_out.json``, ``held_out_3.json`` and
+``held_out_4.json`` are what the method and thresholds were chosen on;
+``held_out_2.json`` and ``held_out_5.json`` were never tuned on, and are only measured
+here (``tests/data/assistant/README.md`` has the history). Issue 14's figures:
 the share of answerable questions answered with the right entry, the share of
 off-topic questions left unanswered, and the share of the answers sent that were wrong
 (a wrong entry, or any answer to an off-topic question).
@@ -16,7 +18,9 @@ from pathlib import Path
 import pytest
 
 from chat_server.assistant.retrieval.confidence import confident
+from chat_server.assistant.retrieval.intents import intents
 from chat_server.assistant.retrieval.ranker import FaqDocument, Ranker
+from chat_server.assistant.retrieval.synonyms import paraphrased
 from chat_server.assistant.retrieval.terms import (
     attested_base,
     stem,
@@ -93,25 +97,27 @@ def test_the_held_out_questions_meet_issue_14s_targets_where_measured() -> None:
     # tuned on (112 questions, 95 answerable). Before the verb-root lookup: 70 right
     # (0.737); with it: 71 right (0.747), 15 of 17 off-topic refused, 2 wrong of 73 sent.
     # With the residual endings, spoken verb endings and one-term synonyms of
-    # 2026-12-07 (README), measured once: 73 right (0.768), 22 left to a person, none
-    # wrong; 15 of 17 off-topic refused (0.882); 2 wrong of 75 answers sent (0.027).
+    # 2026-12-07 (README): 73 right (0.768), 15 of 17 refused, 2 wrong of 75 sent.
+    # With the intents, idioms, written verb endings and vocabulary of assistant-r26
+    # (README), measured once: 77 right (0.811), 18 left to a person, none wrong; 16 of
+    # 17 off-topic refused (0.941); 1 wrong of 78 answers sent (0.013).
     # Issue 14 asks 0.85 answered right: not reached, so that figure is held at what was
     # measured, minus a small margin; the other two meet their targets.
-    assert measured.answered_right >= 0.75, measured
+    assert measured.answered_right >= 0.80, measured
     assert measured.refused >= 0.80, measured
     assert measured.wrong_answers <= 0.08, measured
 
 
-def test_the_fourth_held_out_set_meets_issue_14s_targets_where_measured() -> None:
-    measured = measure("held_out_4.json")
-    # held_out_4.json: written on 2026-12-07 from the FAQ files only, committed alone
-    # (046a5c9) before any change or measurement, never tuned on (133 questions, 113
-    # answerable). Measured once with the method of 2026-12-07: 71 right (0.628), 40
-    # left to a person, 2 wrong; 16 of 20 off-topic refused (0.800); 6 wrong of 77
-    # answers sent (0.078). The method before it: 69 right, 17 of 20 refused, 6 of 75.
+def test_the_fifth_held_out_set_meets_issue_14s_targets_where_measured() -> None:
+    measured = measure("held_out_5.json")
+    # held_out_5.json: written on 2026-12-07 from the FAQ files only, committed alone
+    # (ddfa944) before any change or measurement, never tuned on (129 questions, 108
+    # answerable). Measured once with the method of assistant-r26: 73 right (0.676), 35
+    # left to a person, none wrong; 20 of 21 off-topic refused (0.952); 1 wrong of 74
+    # answers sent (0.014). The method before it: 69 right, 20 of 21 refused, 1 of 70.
     # Right answers held at what was measured minus a margin; the other two sit on
     # issue 14's targets.
-    assert measured.answered_right >= 0.61, measured
+    assert measured.answered_right >= 0.66, measured
     assert measured.refused >= 0.80, measured
     assert measured.wrong_answers <= 0.08, measured
 
@@ -119,17 +125,25 @@ def test_the_fourth_held_out_set_meets_issue_14s_targets_where_measured() -> Non
 @pytest.mark.parametrize(
     ("name", "right", "refused", "wrong_answers"),
     [
-        # tuning.json: 84 of 87 right, 20 of 22 off-topic refused, 2 wrong of 86 sent
-        # (before the changes of 2026-12-07: 85 of 87, 20 of 22, 2 of 87).
-        ("tuning.json", 0.96, 0.90, 0.03),
+        # tuning.json: 83 of 87 right, 20 of 22 off-topic refused, 2 wrong of 85 sent.
+        # The floor of right answers FELL from 0.96 to 0.95 with assistant-r26: one
+        # question ("begenmedim geri gondermek istiyom", 0.5499 against a threshold of
+        # 0.55) lost with the written verb endings, which won two on the other sets
+        # (before: 84 of 87, 20 of 22, 2 of 86; before 2026-12-07: 85, 20, 2 of 87).
+        ("tuning.json", 0.95, 0.90, 0.03),
         # held_out.json, the first held-out set: measured once at 0.794 right, then its
-        # misses chose the verb-root lookup, so it is tuning data now: 60 of 68 right,
-        # 21 of 21 refused, 2 wrong of 62 sent (before 2026-12-07: 56, 21, 4 of 60).
-        ("held_out.json", 0.87, 0.95, 0.04),
+        # misses chose the verb-root lookup, so it is tuning data now: 61 of 68 right,
+        # 20 of 21 refused, 2 wrong of 63 sent (before assistant-r26: 60, 21, 2 of 62;
+        # before 2026-12-07: 56, 21, 4 of 60).
+        ("held_out.json", 0.89, 0.95, 0.04),
         # held_out_3.json, a check written before a letter-similarity trial (README),
-        # tuning data since: 68 of 78 right, 15 of 17 refused, 2 wrong of 70 sent
-        # (before 2026-12-07: 60, 15, 3 of 63).
-        ("held_out_3.json", 0.86, 0.88, 0.03),
+        # tuning data since: 71 of 78 right, 16 of 17 refused, 1 wrong of 72 sent
+        # (before assistant-r26: 68, 15, 2 of 70; before 2026-12-07: 60, 15, 3 of 63).
+        ("held_out_3.json", 0.90, 0.94, 0.02),
+        # held_out_4.json, held out until it was measured once with the method of
+        # 2026-12-07 (71 of 113 right, 16 of 20 refused, 6 wrong of 77 sent), tuning
+        # data since assistant-r26: 80 of 113 right, 17 of 20 refused, 4 wrong of 84.
+        ("held_out_4.json", 0.70, 0.85, 0.05),
     ],
 )
 def test_the_tuning_questions_still_score_as_tuned(
@@ -222,3 +236,34 @@ def test_words_of_one_meaning_are_one_term_and_shorthand_is_spelt_out() -> None:
     ranker = rankers()["tr"]
     assert ranker.query_terms("parasi")[0].keys() == ranker.query_terms("ucreti")[0].keys()
     assert words("ne zmn gelir", "tr") == ["zaman", "gelir"]
+
+
+def test_a_written_verb_ending_comes_down_to_the_faqs_own_base() -> None:
+    attested = frozenset({"gonder", "indir"})
+    assert attested_base("gonderiyor", attested) == "gonder"
+    assert attested_base("gonderebilir", attested) == "gonder"
+    assert attested_base("indirebilir", attested) == "indir"
+    assert attested_base("gonderiyor", frozenset()) == "gonderiyor"
+
+
+def test_a_question_states_its_intent_as_a_weak_term() -> None:
+    assert intents("kargo ucreti ne kadar", "tr") == ["?cost"]
+    assert intents("teslimat suresi ne kadar", "tr") == ["?when"]
+    assert intents("siparis kac gunde gelir", "tr") == ["?when"]
+    assert intents("kargocu kim", "tr") == ["?which"]
+    assert intents("how much is shipping", "en") == ["?cost"]
+    assert intents("kargo ucretsiz mi", "tr") == []
+    ranker = rankers()["tr"]
+    known, _ = ranker.query_terms("kargocu kim sizin")
+    assert "?which" in known and known["?which"] < ranker._idf["?which"]
+
+
+def test_shop_idioms_and_vocabulary_are_read_in_the_faqs_words() -> None:
+    assert words("paketim ne zaman yola cikar", "tr") == ["paketim", "zaman", "kargoya", "verilir"]
+    assert paraphrased("elime gecmedi", "tr") == "elime ulasmadi"
+    ranker = rankers()["tr"]
+    assert ranker.query_terms("liradan")[0].keys() == ranker.query_terms("tl")[0].keys()
+    assert ranker.query_terms("bolebilir")[0].keys() == ranker.query_terms("taksit")[0].keys()
+    assert ranker.query_terms("hollandaya")[0].keys() == ranker.query_terms("yurtdisi")[0].keys()
+    # "bolum" has no verb ending: it is not read as the instalments' "bol-".
+    assert ranker.query_terms("bolum")[1] > 0

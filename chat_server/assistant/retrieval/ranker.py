@@ -12,9 +12,12 @@ same meaning (``synonyms``: ``yollamak``/``gondermek``, ``vade``/``taksit``), an
 in Turkish, a word starting with the verb's root (``giremiyorum``/``giris``).
 
 Turkish terms are taken down to the FAQ's own base when Snowball leaves a noun ending
-on a word typed without Turkish letters ("parasi" is "para", "gunde" "gun"), and words
-of one meaning (``synonyms.SAME_TERM``: "para", "bedel", "ucret") are one term, in the
-entries as in the question.
+on a word typed without Turkish letters ("parasi" is "para", "gunde" "gun") or a verb
+ending the FAQ writes ("gonderiyor", "gonderebilir": "gonder"), and words of one
+meaning (``synonyms.SAME_TERM``: "para", "bedel", "ucret") are one term, in the
+entries as in the question. Idioms of several words are read in the FAQ's words first
+(``synonyms.PARAPHRASES``: "yola cikar" is "kargoya verilir"), and what a question asks
+(``intents``: when, how much, which, where, how) is a weak term of its own.
 
 The score of an entry combines, in [0, 1], how much of the question it covers (each
 question word weighted by its IDF; a word the FAQ does not know at all counts against
@@ -32,8 +35,10 @@ from dataclasses import dataclass
 import bm25s
 from rapidfuzz import fuzz, process
 
-from chat_server.assistant.retrieval.synonyms import SAME_TERM, synonyms
+from chat_server.assistant.retrieval.intents import INTENT_WEIGHT, intents
+from chat_server.assistant.retrieval.synonyms import SAME_TERM, VERB_ROOTS, synonyms
 from chat_server.assistant.retrieval.terms import MIN_STEM, attested_base, stem, verb_roots, words
+from chat_server.search.folding import fold
 
 ANSWER_WEIGHT = 0.3
 #: How much an answer-only match covers of a question word, against 1 for a phrase match.
@@ -118,10 +123,12 @@ class Ranker:
         self._entry_terms: list[set[str]] = []
         self._answer_terms: list[set[str]] = []
         said_phrases: list[list[str]] = []
+        phrase_intents: list[list[str]] = []
         said_answers: list[list[str]] = []
         for position, entry in enumerate(self.entries):
             for phrase in (entry.question, *entry.alternates):
                 said_phrases.append(words(phrase, locale))
+                phrase_intents.append(intents(fold(phrase), locale))
                 phrase_words.update(said_phrases[-1])
                 self._phrase_owner.append(position)
             said_answers.append(words(entry.answer, locale))
@@ -132,8 +139,8 @@ class Ranker:
         self._same = SAME_TERM.get(locale, {})
         self._canonical = {term: self._base(term) for term in stems.values()}
         self._term_of = {word: self._canonical.get(term, term) for word, term in stems.items()}
-        for said in said_phrases:
-            phrase_terms.append([self._term_of[word] for word in said])
+        for said, asks in zip(said_phrases, phrase_intents, strict=True):
+            phrase_terms.append([self._term_of[word] for word in said] + asks)
         own_terms: list[set[str]] = [set() for _ in self.entries]
         for owner, terms_of_phrase in zip(self._phrase_owner, phrase_terms, strict=True):
             own_terms[owner].update(terms_of_phrase)
@@ -218,12 +225,20 @@ class Ranker:
     def _synonym_term(self, word: str) -> str | None:
         """The indexed term of a word of the same meaning (``synonyms``), else None."""
         for other in synonyms(word, self.locale):
-            term = self._own_term(other)
+            term = self._word_term(other)
             if term is not None:
                 return term
-            started = self._starting_with(self._words, other)
-            if started:
-                return self._canonical_term(stem(min(started, key=len), self.locale))
+        return None
+
+    def _word_term(self, word: str) -> str | None:
+        """The indexed term of a word of the shop vocabulary: its own, else the shortest
+        FAQ word starting with it ("kon" is "konmaz")."""
+        term = self._own_term(word)
+        if term is not None:
+            return term
+        started = self._starting_with(self._words, word)
+        if started:
+            return self._canonical_term(stem(min(started, key=len), self.locale))
         return None
 
     def _verb_term(self, word: str) -> str | None:
@@ -236,7 +251,8 @@ class Ranker:
                 if started:
                     return self._canonical_term(stem(min(started, key=len), self.locale))
         for root in roots:
-            term = self._synonym_term(root)
+            same = VERB_ROOTS.get(self.locale, {}).get(root)
+            term = self._word_term(same) if same else self._synonym_term(root)
             if term is not None:
                 return term
         return None
@@ -261,12 +277,16 @@ class Ranker:
                 unknown += 1
             else:
                 known.setdefault(term, self._idf.get(term, 0.0))
+        for asked in intents(fold(text), self.locale):
+            if asked in self._known:
+                known.setdefault(asked, self._idf.get(asked, 0.0) * INTENT_WEIGHT)
         return known, unknown * self._unknown_idf * UNKNOWN_WEIGHT
 
     def _phrase_fit(self, index: int, known: dict[str, float]) -> float:
         """How much of a phrase (IDF-weighted) the question's terms cover: "Kargo ucreti
         ne kadar?" fits "kargo ucreti" better than "Iade kargo ucretini kim oder?"."""
-        phrase = self._phrase_terms[index]
+        # An intent the question does not state does not count against the phrase.
+        phrase = {term for term in self._phrase_terms[index] if term in known or term[0] != "?"}
         total = sum(self._idf.get(term, 0.0) for term in phrase)
         found = sum(self._idf.get(term, 0.0) for term in phrase if term in known)
         return found / total if total > 0 else 0.0

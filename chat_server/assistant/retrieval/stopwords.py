@@ -16,7 +16,7 @@ TURKISH = frozenset(
     neler nelerdir nerden nereden niye o olarak olur olsun on ona onu onun oyle peki sen
     seni siz size sizin slm selam su sunu tamam tesekkur tesekkurler var varmi ve veya ya yani
     yok merhaba iyi gunler aksamlar kolay gelsin rica ederim bey hanim dostum kardesim the
-    hicbir herhangi simdi zaten sadece yine
+    hicbir herhangi simdi zaten sadece yine olurmu yokmu lazim normalde
     """.split()
 )
 

@@ -14,6 +14,7 @@ suffixes follow: "yolladim", "vadeli", "options").
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 TURKISH = (
@@ -37,6 +38,31 @@ TURKISH = (
     ("degistir", "degisim", "takas"),
     ("fatura", "fis", "makbuz"),
     ("magaza", "butik"),
+    ("tl", "lira"),
+    ("hafta", "cumartesi", "pazar", "haftasonu"),
+    ("acik", "acilis", "acili"),
+    (
+        "yurtdis",
+        "almanya",
+        "hollanda",
+        "ingiltere",
+        "fransa",
+        "amerika",
+        "abd",
+        "italya",
+        "ispanya",
+        "belcika",
+        "avusturya",
+        "isvicre",
+        "rusya",
+        "azerbaycan",
+        "kibris",
+        "yunanistan",
+        "bulgaristan",
+        "isvec",
+        "danimarka",
+        "kanada",
+    ),
 )
 
 ENGLISH = (
@@ -57,6 +83,21 @@ ENGLISH = (
     ("installment", "instalment"),
     ("colour", "color"),
     ("ship", "send", "dispatch"),
+    (
+        "international",
+        "abroad",
+        "overseas",
+        "uk",
+        "england",
+        "usa",
+        "america",
+        "france",
+        "netherlands",
+        "holland",
+        "italy",
+        "spain",
+        "canada",
+    ),
 )
 
 BY_LOCALE = {"tr": TURKISH, "en": ENGLISH}
@@ -68,6 +109,34 @@ SAME_TERM = {
     "tr": {"para": "ucret", "bedel": "ucret", "bedav": "ucretsiz"},
     "en": {},
 }
+
+
+#: Turkish verb roots the FAQ does not write, to a word of the meaning it does
+#: ("odemeyi bolebilir miyim": paying in instalments).
+#: Looked up only for a word with a verb ending ("bolebilir"), never for "bolum".
+VERB_ROOTS = {
+    "tr": {"bol": "taksit"},
+    "en": {},
+}
+
+#: Turkish idioms of several words, folded, to the words the FAQ uses for them: "yola
+#: cikmak" of a parcel is being handed to the carrier, "elime gecmek" reaching me.
+PARAPHRASES: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
+    "tr": (
+        (re.compile(r"\byola cik\w*"), "kargoya verilir"),
+        (re.compile(r"\belime gecmedi\w*"), "elime ulasmadi"),
+        (re.compile(r"\belime gec\w*"), "elime ulasir"),
+        (re.compile(r"\belimize gec\w*"), "elime ulasir"),
+    ),
+    "en": (),
+}
+
+
+def paraphrased(folded: str, locale: str) -> str:
+    """``folded`` with its idioms (:data:`PARAPHRASES`) in the FAQ's words."""
+    for pattern, replacement in PARAPHRASES.get(locale, ()):
+        folded = pattern.sub(replacement, folded)
+    return folded
 
 
 @lru_cache(maxsize=65536)

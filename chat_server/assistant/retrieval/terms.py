@@ -18,6 +18,7 @@ from functools import lru_cache
 import snowballstemmer
 
 from chat_server.assistant.retrieval.stopwords import BY_LOCALE, VERB_STARTS
+from chat_server.assistant.retrieval.synonyms import paraphrased
 from chat_server.search.folding import WORD, fold
 
 LOCALES = ("tr", "en")
@@ -62,7 +63,8 @@ MIN_BASE = 3
 def attested_base(term: str, attested: frozenset[str]) -> str:
     """The term of ``attested`` that ``term`` comes down to by taking off residual
     Turkish noun endings one at a time (longest first), every step landing on an
-    attested term ("gunde" to "gun", "parasi" to "para"), else ``term`` itself. Only attested terms:
+    attested term ("gunde" to "gun", "parasi" to "para"), then a verb ending the FAQ
+    writes ("gonderiyor" to "gonder"), else ``term`` itself. Only attested terms:
     "havale" does not become "hava" unless the FAQ writes "hava"."""
     current = term
     while True:
@@ -73,7 +75,25 @@ def attested_base(term: str, attested: frozenset[str]) -> str:
                 current = base
                 break
         else:
-            return current
+            break
+    for ending in _WRITTEN_VERB_ENDINGS:
+        base = current[: -len(ending)]
+        if current.endswith(ending) and len(base) >= MIN_VERB_BASE and base in attested:
+            return base
+    return current
+
+
+#: Verb endings the FAQ writes ("gonderiyor", "gonderiyoruz", "degistirebilir"), taken
+#: off only down to a base of at least :data:`MIN_VERB_BASE` letters the FAQ attests.
+_WRITTEN_VERB_ENDINGS = tuple(
+    sorted(
+        """iyor iyoruz iyorsunuz uyor uyoruz uyorsunuz ebilir abilir ebilirsiniz abilirsiniz
+        yebilir yabilir ecek acak yecek yacak emez amaz ilir ilemez""".split(),
+        key=len,
+        reverse=True,
+    )
+)
+MIN_VERB_BASE = 4
 
 
 #: Chat shorthand for a whole word, folded ("ne zmn gelir", "sprs nrde").
@@ -101,7 +121,9 @@ def words(text: str, locale: str) -> list[str]:
     stop, verbs, short = BY_LOCALE[locale], VERB_STARTS[locale], SHORTHAND[locale]
     return [
         word
-        for word in (short.get(found, found) for found in WORD.findall(fold(text)))
+        for word in (
+            short.get(found, found) for found in WORD.findall(paraphrased(fold(text), locale))
+        )
         if word not in stop and len(word) > 1 and not (verbs and word.startswith(verbs))
     ]
 
