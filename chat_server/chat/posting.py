@@ -25,6 +25,7 @@ from chat_server.model.tables import AuthorKind, Conversation, Message, Visitor,
 from chat_server.search.index import index_message
 from chat_server.sla.policy import load_policy
 from chat_server.sla.waits import close_wait, open_wait
+from chat_server.storage import deferred
 from chat_server.storage.prepared import Prepared
 
 # A message's statements, with little per-call overhead (storage.prepared).
@@ -155,10 +156,16 @@ def _save(
     _UPDATE_CONVERSATION.run(connection, {"b_id": conversation["id"], **changed})
     if files:
         message["attachments"] = files
-    _INSERT_MESSAGE.run(connection, message)
-    if files:
+        _INSERT_MESSAGE.run(connection, message)
         claims.attach(connection, files, message, conversation["site_id"])
-    # Searchable once committed: one more INSERT in the same transaction.
+    else:
+        # Nothing later in the batch reads the row back (the next message of the
+        # conversation takes its seq from the row updated above), so it joins the
+        # batch's other messages in one INSERT before the commit: one round trip less
+        # per message on PostgreSQL. A repeated client_id the batch did not see then
+        # fails that INSERT, and the writes run again one by one (storage.database).
+        deferred.add(connection, statements.INSERT_MESSAGE, message)
+    # Searchable once committed: one more row in the same transaction.
     index_message(connection, message)
 
 

@@ -18,6 +18,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Executable
 
+from chat_server.storage.prepared import Prepared
+
 #: ``Connection.info`` key: the rows waiting for this batch's flush, by statement.
 _PENDING = "chat_server.deferred_rows"
 
@@ -40,7 +42,14 @@ def flush(connection: Connection) -> None:
     """Insert the batch's waiting rows (still inside its transaction) and end deferring."""
     pending: dict[Executable, list[Mapping[str, Any]]] = connection.info.pop(_PENDING, None) or {}
     for statement, rows in pending.items():
-        connection.execute(statement, list(rows))
+        prepared = _prepared.get(statement)
+        if prepared is None:
+            prepared = _prepared[statement] = Prepared(statement)
+        prepared.run_many(connection, rows)
+
+
+#: The statements rows were deferred with, each compiled once (``storage.prepared``).
+_prepared: dict[Executable, Prepared] = {}
 
 
 def discard(connection: Connection) -> None:
