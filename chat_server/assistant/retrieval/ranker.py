@@ -36,6 +36,7 @@ import bm25s
 from rapidfuzz import fuzz, process
 
 from chat_server.assistant.retrieval.intents import INTENT_WEIGHT, intents
+from chat_server.assistant.retrieval.lemmas import merged_roots, verb_lemmas
 from chat_server.assistant.retrieval.synonyms import SAME_TERM, VERB_ROOTS, synonyms
 from chat_server.assistant.retrieval.terms import MIN_STEM, attested_base, stem, verb_roots, words
 from chat_server.search.folding import fold
@@ -138,7 +139,12 @@ class Ranker:
         self._attested = frozenset(stems.values()) if locale == "tr" else frozenset()
         self._same = SAME_TERM.get(locale, {})
         self._canonical = {term: self._base(term) for term in stems.values()}
-        self._term_of = {word: self._canonical.get(term, term) for word, term in stems.items()}
+        # One term per verb however the FAQ conjugates it ("odeme", "oder", "odeyebilir").
+        roots = merged_roots(stems) if locale == "tr" else {}
+        self._roots = frozenset(roots.values())
+        self._term_of = {
+            word: roots.get(word) or self._canonical.get(term, term) for word, term in stems.items()
+        }
         for said, asks in zip(said_phrases, phrase_intents, strict=True):
             phrase_terms.append([self._term_of[word] for word in said] + asks)
         own_terms: list[set[str]] = [set() for _ in self.entries]
@@ -187,7 +193,11 @@ class Ranker:
         return self._same.get(base, base)
 
     def _own_term(self, word: str) -> str | None:
-        """The indexed term of a folded word by its stem or a related stem, else None."""
+        """The indexed term of a folded word by its verb root, its stem or a related
+        stem, else None."""
+        for root in verb_lemmas(word) if self._roots else ():
+            if root in self._roots:
+                return root
         term = self._canonical_term(stem(word, self.locale))
         if term in self._known:
             return term
