@@ -26,8 +26,12 @@ def confident(candidates: Sequence[Scored]) -> Scored | None:
     if not candidates:
         return None
     best = candidates[0]
+    # A runner-up holding only some of the words the best holds explains less of the
+    # question: the lead is taken over the first candidate that is not so.
+    rivals = [other for other in candidates[1:] if not other.covers < best.covers]
     lead = best.score - (candidates[1].score if len(candidates) > 1 else 0.0)
-    if best.score >= THRESHOLD and lead >= MARGIN:
+    clear = best.score - (rivals[0].score if rivals else 0.0)
+    if best.score >= THRESHOLD and clear >= MARGIN:
         return best
     if best.score >= CLEAR_THRESHOLD and lead >= CLEAR_LEAD:
         return best

@@ -74,6 +74,8 @@ class Scored:
     id: str
     question: str
     score: float
+    #: The question's terms (not its intents) this entry's question or alternates hold.
+    covers: frozenset[str] = frozenset()
 
 
 def _index(documents: list[list[str]]) -> bm25s.BM25 | None:
@@ -328,9 +330,12 @@ class Ranker:
             if bm25 <= 0:
                 continue
             covered = 0.0
+            holds: list[str] = []
             for term, weight in known.items():
                 if term in self._entry_terms[position]:
                     covered += weight
+                    if term[0] != "?":
+                        holds.append(term)
                 elif term in self._answer_terms[position]:
                     covered += weight * ANSWER_COVERAGE
             coverage = covered / total_weight
@@ -340,6 +345,6 @@ class Ranker:
                 + PHRASE_WEIGHT * phrase_fit[position]
                 + (1 - COVERAGE_WEIGHT - PHRASE_WEIGHT) * relative
             )
-            scored.append(Scored(entry.id, entry.question, round(score, 4)))
+            scored.append(Scored(entry.id, entry.question, round(score, 4), frozenset(holds)))
         scored.sort(key=lambda item: item.score, reverse=True)
         return scored[:limit]
