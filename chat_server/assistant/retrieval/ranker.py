@@ -49,6 +49,7 @@ COVERAGE_WEIGHT = 0.5
 PHRASE_WEIGHT = 0.3
 #: A word the FAQ does not know weighs this much of the rarest possible term's IDF.
 UNKNOWN_WEIGHT = 0.8
+UNKNOWN_VERB = 0.7
 #: The least ``rapidfuzz`` ratio (0-100) at which a misspelt word is taken for an indexed one.
 FUZZY_RATIO = 86
 #: Turkish inflects by appending: a misspelt or unusually suffixed verb ("verilcek",
@@ -282,11 +283,11 @@ class Ranker:
         """The indexed terms of the question's words with their IDF, and the weight of
         the words the FAQ does not know (each as heavy as the rarest possible term)."""
         known: dict[str, float] = {}
-        unknown = 0
+        unknown = 0.0
         for word in dict.fromkeys(words(text, self.locale)):
             term = self._vocabulary_term(word)
             if term is None:
-                unknown += 1
+                unknown += UNKNOWN_VERB if self.locale == "tr" and verb_roots(word, "tr") else 1.0
             else:
                 known.setdefault(term, self._idf.get(term, 0.0))
         for asked in intents(fold(text), self.locale):
