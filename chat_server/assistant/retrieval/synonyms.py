@@ -38,6 +38,7 @@ TURKISH = (
     ("degistir", "degisim", "takas"),
     ("fatura", "fis", "makbuz"),
     ("magaza", "butik"),
+    ("urun", "cihaz", "parca", "esya"),
     ("tl", "lira"),
     ("hafta", "cumartesi", "pazar", "haftasonu"),
     ("acik", "acilis", "acili"),
@@ -77,6 +78,7 @@ ENGLISH = (
     ("coupon", "voucher", "promo", "discount"),
     ("cancel", "cancellation"),
     ("receipt", "invoice"),
+    ("deadline", "limit", "period"),
     ("password", "passcode"),
     ("delete", "remove", "close"),
     ("store", "shop", "boutique"),
@@ -106,7 +108,7 @@ BY_LOCALE = {"tr": TURKISH, "en": ENGLISH}
 #: index term for both, in the entries and in the question ("kargo parasi" is "kargo
 #: ucreti", "kapida odeme bedeli" its "ucreti"). Folded Turkish stems, to the term kept.
 SAME_TERM = {
-    "tr": {"para": "ucret", "bedel": "ucret", "bedav": "ucretsiz"},
+    "tr": {"para": "ucret", "bedel": "ucret", "bedav": "ucretsiz", "eft": "havale"},
     "en": {},
 }
 
