@@ -81,3 +81,23 @@ def merged_roots(words: dict[str, str]) -> dict[str, str]:
         for word, lemma in first.items()
         if counts[lemma] >= 2 or counts.get(lemma.rstrip(NOT), 0) >= 2
     }
+
+
+#: The question particle glued to a verb ("yolluyomusunuz", "vercekmiyim", "olurmu").
+_PARTICLES = tuple(
+    sorted(
+        """mi mu miyim muyum miyiz muyuz misin musun misiniz musunuz midir mudur""".split(),
+        key=len,
+        reverse=True,
+    )
+)
+
+
+def unglued(word: str) -> str | None:
+    """A folded Turkish verb form without the question particle typed onto it
+    ("yolluyomusunuz" is "yolluyo" asked), else None."""
+    for particle in _PARTICLES:
+        rest = word[: -len(particle)]
+        if word.endswith(particle) and len(rest) > MIN_ROOT and verb_lemmas(rest):
+            return rest
+    return None

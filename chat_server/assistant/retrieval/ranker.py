@@ -36,7 +36,7 @@ import bm25s
 from rapidfuzz import fuzz, process
 
 from chat_server.assistant.retrieval.intents import INTENT_WEIGHT, intents
-from chat_server.assistant.retrieval.lemmas import merged_roots, verb_lemmas
+from chat_server.assistant.retrieval.lemmas import merged_roots, unglued, verb_lemmas
 from chat_server.assistant.retrieval.synonyms import SAME_TERM, VERB_ROOTS, synonyms
 from chat_server.assistant.retrieval.terms import MIN_STEM, attested_base, stem, verb_roots, words
 from chat_server.search.folding import fold
@@ -272,12 +272,16 @@ class Ranker:
 
     def _vocabulary_term(self, word: str) -> str | None:
         """The indexed term a folded question word stands for, None when it has none."""
-        return (
+        found = (
             self._own_term(word)
             or self._spelt_term(word)
             or self._synonym_term(word)
             or self._verb_term(word)
         )
+        if found is None and self.locale == "tr":
+            rest = unglued(word)
+            return self._vocabulary_term(rest) if rest else None
+        return found
 
     def query_terms(self, text: str) -> tuple[dict[str, float], float]:
         """The indexed terms of the question's words with their IDF, and the weight of
