@@ -109,7 +109,7 @@ BY_LOCALE = {"tr": TURKISH, "en": ENGLISH}
 #: ucreti", "kapida odeme bedeli" its "ucreti"). Folded Turkish stems, to the term kept.
 SAME_TERM = {
     "tr": {"para": "ucret", "bedel": "ucret", "bedav": "ucretsiz", "eft": "havale"},
-    "en": {},
+    "en": {"fee": "charg"},
 }
 
 
