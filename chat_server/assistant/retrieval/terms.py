@@ -46,11 +46,11 @@ _STEMMERS = {"tr": snowballstemmer.stemmer("turkish"), "en": snowballstemmer.ste
 
 #: Noun endings Snowball's Turkish stemmer leaves on a word typed without Turkish
 #: letters (its suffix rules check vowel harmony, which folding erases): "parasi",
-#: "gunde", "karti", "numarali", "iades" keep "si", "de", "i", "li", "s".
+#: "gunde", "karti", "numarali", "iades", "garantil" keep "si", "de", "i", "li", "s", "l".
 _NOUN_ENDINGS = tuple(
     sorted(
         """sini sinu nin nun si su ni nu yi yu ye ya yle yla la le lar ler lari leri de da
-        den dan te ta ten tan lik luk li lu mi mu i u a e s""".split(),
+        den dan te ta ten tan lik luk li lu mi mu i u a e s l""".split(),
         key=len,
         reverse=True,
     )
