@@ -123,13 +123,15 @@ VERB_ROOTS = {
 }
 
 #: Turkish idioms of several words, folded, to the words the FAQ uses for them: "yola
-#: cikmak" of a parcel is being handed to the carrier, "elime gecmek" reaching me.
+#: cikmak" of a parcel is being handed to the carrier, "elime gecmek" reaching me, "geri
+#: vermek" returning it.
 PARAPHRASES: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
     "tr": (
         (re.compile(r"\byola cik\w*"), "kargoya verilir"),
         (re.compile(r"\belime gecmedi\w*"), "elime ulasmadi"),
         (re.compile(r"\belime gec\w*"), "elime ulasir"),
         (re.compile(r"\belimize gec\w*"), "elime ulasir"),
+        (re.compile(r"\bgeri ver\w*"), "iade"),
     ),
     "en": (),
 }
