@@ -79,6 +79,8 @@ ENGLISH = (
     ("cancel", "cancellation"),
     ("receipt", "invoice"),
     ("create", "start"),
+    ("until", "till"),
+    ("never", "nothing"),
     ("deadline", "limit", "period"),
     ("password", "passcode"),
     ("delete", "remove", "close"),
