@@ -38,7 +38,14 @@ from rapidfuzz import fuzz, process
 from chat_server.assistant.retrieval.intents import INTENT_WEIGHT, intents
 from chat_server.assistant.retrieval.lemmas import merged_roots, unglued, verb_lemmas
 from chat_server.assistant.retrieval.synonyms import SAME_TERM, VERB_ROOTS, synonyms
-from chat_server.assistant.retrieval.terms import MIN_STEM, attested_base, stem, verb_roots, words
+from chat_server.assistant.retrieval.terms import (
+    MIN_BASE,
+    MIN_STEM,
+    attested_base,
+    stem,
+    verb_roots,
+    words,
+)
 from chat_server.search.folding import fold
 
 ANSWER_WEIGHT = 0.3
@@ -141,10 +148,17 @@ class Ranker:
         stems = {word: stem(word, locale) for word in phrase_words | answer_words_seen}
         self._attested = frozenset(stems.values()) if locale == "tr" else frozenset()
         self._same = SAME_TERM.get(locale, {})
-        self._canonical = {term: self._base(term) for term in stems.values()}
         # One term per verb however the FAQ conjugates it ("odeme", "oder", "odeyebilir").
         roots = merged_roots(stems) if locale == "tr" else {}
         self._roots = frozenset(roots.values())
+        #: Three-letter nouns the FAQ writes on their own ("gun", "not"; not the verb
+        #: "ver"): a one-letter ending comes off down to them ("gunu", "notu").
+        self._short = frozenset(
+            word
+            for word, term in stems.items()
+            if len(word) == MIN_BASE and term == word and word not in self._roots
+        )
+        self._canonical = {term: self._base(term) for term in stems.values()}
         self._term_of = {
             word: roots.get(word) or self._canonical.get(term, term) for word, term in stems.items()
         }
@@ -192,7 +206,7 @@ class Ranker:
         return self._canonical.get(term) or self._base(term)
 
     def _base(self, term: str) -> str:
-        base = attested_base(term, self._attested) if self.locale == "tr" else term
+        base = attested_base(term, self._attested, self._short) if self.locale == "tr" else term
         return self._same.get(base, base)
 
     def _own_term(self, word: str) -> str | None:
