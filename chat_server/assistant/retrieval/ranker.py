@@ -304,6 +304,8 @@ class Ranker:
         unknown = 0.0
         for word in dict.fromkeys(words(text, self.locale)):
             term = self._vocabulary_term(word)
+            if term is None and word.isdigit():
+                continue  # a quantity ("12 gun", "2 weeks") is not a topic
             if term is None:
                 unknown += UNKNOWN_VERB if self.locale == "tr" and verb_roots(word, "tr") else 1.0
             else:
