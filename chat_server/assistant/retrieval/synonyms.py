@@ -109,9 +109,16 @@ BY_LOCALE = {"tr": TURKISH, "en": ENGLISH}
 
 #: Words a shop's FAQ and its shoppers use for one thing, whichever the FAQ writes: one
 #: index term for both, in the entries and in the question ("kargo parasi" is "kargo
-#: ucreti", "kapida odeme bedeli" its "ucreti"). Folded Turkish stems, to the term kept.
+#: ucreti", "kapida odeme bedeli" its "ucreti"; "baska" is "farkli"). Folded Turkish stems,
+#: to the term kept.
 SAME_TERM = {
-    "tr": {"para": "ucret", "bedel": "ucret", "bedav": "ucretsiz", "eft": "havale"},
+    "tr": {
+        "para": "ucret",
+        "bedel": "ucret",
+        "bedav": "ucretsiz",
+        "eft": "havale",
+        "baska": "farkli",
+    },
     "en": {"fee": "charg"},
 }
 
