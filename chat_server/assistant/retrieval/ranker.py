@@ -17,7 +17,9 @@ ending the FAQ writes ("gonderiyor", "gonderebilir": "gonder"), and words of one
 meaning (``synonyms.SAME_TERM``: "para", "bedel", "ucret") are one term, in the
 entries as in the question. Idioms of several words are read in the FAQ's words first
 (``synonyms.PARAPHRASES``: "yola cikar" is "kargoya verilir"), and what a question asks
-(``intents``: when, how much, which, where, how) is a weak term of its own.
+(``intents``: when, how much, which, where, how) is a weak term of its own. A Turkish
+verb the FAQ writes in two or more forms is one term (``lemmas``: "oder", "odeyebilir",
+"odenir" are "ode"; "gelmedi" is the negated "gel!"), found from a question's form too.
 
 The score of an entry combines, in [0, 1], how much of the question it covers (each
 question word weighted by its IDF; a word the FAQ does not know at all counts against
