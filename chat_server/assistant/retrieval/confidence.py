@@ -5,9 +5,9 @@ runner-up (:data:`MARGIN`), or a fair score (:data:`CLEAR_THRESHOLD`) far ahead 
 other entry (:data:`CLEAR_LEAD`): a question with one unknown or misspelt word ("vade
 farksiz kac ay") still points at one entry only, while two close candidates mean the
 question could be either, unless the runner-up matches only a strict part of the
-question/alternate words the best one matches (it explains less of the question). The numbers were chosen on ``tests/data/assistant/tuning.json``
-only (each sits in the middle of a range that scores the same there); the held-out set
-(``held_out.json``) measures them (``tests/unit/test_faq_matching.py``).
+question/alternate words the best one matches (it explains less of the question). The
+numbers were chosen on the tuning sets only (``tests/data/assistant/README.md``); the
+held-out sets measure them (``tests/unit/test_faq_matching.py``).
 """
 
 from __future__ import annotations
