@@ -1,9 +1,9 @@
 """The assistant's retrieval measured on questions written the way shoppers write.
 
-``tests/data/assistant/tuning.json``, ``held_out.json``, ``held_out_3.json`` and
-``held_out_4.json`` are what the method and thresholds were chosen on;
-``held_out_2.json`` and ``held_out_5.json`` were never tuned on, and are only measured
-here (``tests/data/assistant/README.md`` has the history). Issue 14's figures:
+``tests/data/assistant/tuning.json``, ``held_out.json``, ``held_out_3.json``,
+``held_out_4.json`` and ``held_out_5.json`` are what the method and thresholds were
+chosen on; ``held_out_2.json`` and ``held_out_6.json`` were never tuned on, and are only
+measured here (``tests/data/assistant/README.md`` has the history). Issue 14's figures:
 the share of answerable questions answered with the right entry, the share of
 off-topic questions left unanswered, and the share of the answers sent that were wrong
 (a wrong entry, or any answer to an off-topic question).
@@ -19,6 +19,7 @@ import pytest
 
 from chat_server.assistant.retrieval.confidence import confident
 from chat_server.assistant.retrieval.intents import intents
+from chat_server.assistant.retrieval.lemmas import merged_roots, unglued, verb_lemmas
 from chat_server.assistant.retrieval.ranker import FaqDocument, Ranker
 from chat_server.assistant.retrieval.synonyms import paraphrased
 from chat_server.assistant.retrieval.terms import (
@@ -101,23 +102,26 @@ def test_the_held_out_questions_meet_issue_14s_targets_where_measured() -> None:
     # With the intents, idioms, written verb endings and vocabulary of assistant-r26
     # (README), measured once: 77 right (0.811), 18 left to a person, none wrong; 16 of
     # 17 off-topic refused (0.941); 1 wrong of 78 answers sent (0.013).
-    # Issue 14 asks 0.85 answered right: not reached, so that figure is held at what was
-    # measured, minus a small margin; the other two meet their targets.
-    assert measured.answered_right >= 0.80, measured
+    # With the verb roots, tie-breaking and vocabulary of assistant-r27 (README), measured
+    # once: 81 right (0.853), 14 left to a person, none wrong; 14 of 17 off-topic refused
+    # (0.824, down from 16); 3 wrong of 84 answers sent (0.036, up from 1 of 78).
+    # Issue 14's 0.85 answered right is met, just; right answers held at what was measured
+    # minus a small margin; the other two sit on issue 14's targets.
+    assert measured.answered_right >= 0.84, measured
     assert measured.refused >= 0.80, measured
     assert measured.wrong_answers <= 0.08, measured
 
 
-def test_the_fifth_held_out_set_meets_issue_14s_targets_where_measured() -> None:
-    measured = measure("held_out_5.json")
-    # held_out_5.json: written on 2026-12-07 from the FAQ files only, committed alone
-    # (ddfa944) before any change or measurement, never tuned on (129 questions, 108
-    # answerable). Measured once with the method of assistant-r26: 73 right (0.676), 35
-    # left to a person, none wrong; 20 of 21 off-topic refused (0.952); 1 wrong of 74
-    # answers sent (0.014). The method before it: 69 right, 20 of 21 refused, 1 of 70.
+def test_the_sixth_held_out_set_meets_issue_14s_targets_where_measured() -> None:
+    measured = measure("held_out_6.json")
+    # held_out_6.json: written on 2026-12-07 from the FAQ files only, committed alone
+    # (546642b) before any change or measurement, never tuned on (135 questions, 115
+    # answerable). Measured once with the method of assistant-r27: 82 right (0.713), 33
+    # left to a person, none wrong; 16 of 20 off-topic refused (0.800); 4 wrong of 86
+    # answers sent (0.047). The method before it: 74 right, 16 of 20 refused, 5 of 79.
     # Right answers held at what was measured minus a margin; the other two sit on
-    # issue 14's targets.
-    assert measured.answered_right >= 0.66, measured
+    # issue 14's targets (refusal exactly on it).
+    assert measured.answered_right >= 0.70, measured
     assert measured.refused >= 0.80, measured
     assert measured.wrong_answers <= 0.08, measured
 
@@ -125,25 +129,28 @@ def test_the_fifth_held_out_set_meets_issue_14s_targets_where_measured() -> None
 @pytest.mark.parametrize(
     ("name", "right", "refused", "wrong_answers"),
     [
-        # tuning.json: 83 of 87 right, 20 of 22 off-topic refused, 2 wrong of 85 sent.
-        # The floor of right answers FELL from 0.96 to 0.95 with assistant-r26: one
-        # question ("begenmedim geri gondermek istiyom", 0.5499 against a threshold of
-        # 0.55) lost with the written verb endings, which won two on the other sets
-        # (before: 84 of 87, 20 of 22, 2 of 86; before 2026-12-07: 85, 20, 2 of 87).
-        ("tuning.json", 0.95, 0.90, 0.03),
+        # tuning.json: 85 of 87 right, 20 of 22 off-topic refused, 2 wrong of 87 sent
+        # (assistant-r27; before: 83 of 87, 20 of 22, 2 of 85, when the floor of right
+        # answers had fallen from 0.96 to 0.95 by one question).
+        ("tuning.json", 0.97, 0.90, 0.03),
         # held_out.json, the first held-out set: measured once at 0.794 right, then its
-        # misses chose the verb-root lookup, so it is tuning data now: 61 of 68 right,
-        # 20 of 21 refused, 2 wrong of 63 sent (before assistant-r26: 60, 21, 2 of 62;
+        # misses chose the verb-root lookup, so it is tuning data now: 63 of 68 right,
+        # 20 of 21 refused, 2 wrong of 65 sent (before assistant-r27: 61, 20, 2 of 63;
         # before 2026-12-07: 56, 21, 4 of 60).
-        ("held_out.json", 0.89, 0.95, 0.04),
+        ("held_out.json", 0.92, 0.95, 0.04),
         # held_out_3.json, a check written before a letter-similarity trial (README),
-        # tuning data since: 71 of 78 right, 16 of 17 refused, 1 wrong of 72 sent
-        # (before assistant-r26: 68, 15, 2 of 70; before 2026-12-07: 60, 15, 3 of 63).
-        ("held_out_3.json", 0.90, 0.94, 0.02),
+        # tuning data since: 75 of 78 right, 16 of 17 refused, 1 wrong of 76 sent
+        # (before assistant-r27: 71, 16, 1 of 72; before 2026-12-07: 60, 15, 3 of 63).
+        ("held_out_3.json", 0.96, 0.94, 0.02),
         # held_out_4.json, held out until it was measured once with the method of
         # 2026-12-07 (71 of 113 right, 16 of 20 refused, 6 wrong of 77 sent), tuning
-        # data since assistant-r26: 80 of 113 right, 17 of 20 refused, 4 wrong of 84.
-        ("held_out_4.json", 0.70, 0.85, 0.05),
+        # data since assistant-r26: 93 of 113 right, 17 of 20 refused, 4 wrong of 97
+        # (before assistant-r27: 80, 17, 4 of 84).
+        ("held_out_4.json", 0.82, 0.85, 0.05),
+        # held_out_5.json, held out until it was measured once with the method of
+        # assistant-r26 (73 of 108 right, 20 of 21 refused, 1 wrong of 74 sent), tuning
+        # data since assistant-r27: 96 of 108 right, 20 of 21 refused, 1 wrong of 97.
+        ("held_out_5.json", 0.88, 0.95, 0.02),
     ],
 )
 def test_the_tuning_questions_still_score_as_tuned(
@@ -166,6 +173,28 @@ def test_a_turkish_verb_form_is_read_by_its_root() -> None:
     # "Üyeliğimi nasıl silerim?": the infinitive finds the entry's verb by its root.
     assert ranker.query_terms("silmek")[0].keys() == ranker.query_terms("silerim")[0].keys()
     assert ranker.query_terms("silmek")[1] == 0
+
+
+def test_a_turkish_verb_the_faq_writes_in_several_forms_is_one_term() -> None:
+    assert verb_lemmas("odeyebilir")[0] == "ode"
+    assert "ode" in verb_lemmas("odiycem")  # spoken, the root's "e" dropped
+    assert verb_lemmas("gelmedi")[0] == "gel!"  # negated: another term
+    assert unglued("yolluyomusunuz") == "yolluyo"
+    assert unglued("kargomu") is None
+    # "paketi" is the noun "paket" the FAQ writes, not a past tense of "pake-".
+    roots = merged_roots(
+        {
+            "oder": "oder",
+            "odeyebilir": "odeyebilir",
+            "paketi": "paket",
+            "paketim": "paket",
+            "paket": "paket",
+        }
+    )
+    assert roots == {"oder": "ode", "odeyebilir": "ode"}
+    ranker = rankers()["tr"]
+    assert ranker.query_terms("odenir")[0].keys() == ranker.query_terms("odeyecek")[0].keys()
+    assert ranker.query_terms("gelmiyor")[0].keys() != ranker.query_terms("gelir")[0].keys()
 
 
 @pytest.mark.parametrize(

@@ -4,9 +4,10 @@ Two ways to be sure enough: a good score (:data:`THRESHOLD`) somewhat clear of t
 runner-up (:data:`MARGIN`), or a fair score (:data:`CLEAR_THRESHOLD`) far ahead of every
 other entry (:data:`CLEAR_LEAD`): a question with one unknown or misspelt word ("vade
 farksiz kac ay") still points at one entry only, while two close candidates mean the
-question could be either. The numbers were chosen on ``tests/data/assistant/tuning.json``
-only (each sits in the middle of a range that scores the same there); the held-out set
-(``held_out.json``) measures them (``tests/unit/test_faq_matching.py``).
+question could be either, unless the runner-up matches only a strict part of the
+question/alternate words the best one matches (it explains less of the question). The
+numbers were chosen on the tuning sets only (``tests/data/assistant/README.md``); the
+held-out sets measure them (``tests/unit/test_faq_matching.py``).
 """
 
 from __future__ import annotations
@@ -26,8 +27,12 @@ def confident(candidates: Sequence[Scored]) -> Scored | None:
     if not candidates:
         return None
     best = candidates[0]
+    # A runner-up holding only some of the words the best holds explains less of the
+    # question: the lead is taken over the first candidate that is not so.
+    rivals = [other for other in candidates[1:] if not other.covers < best.covers]
     lead = best.score - (candidates[1].score if len(candidates) > 1 else 0.0)
-    if best.score >= THRESHOLD and lead >= MARGIN:
+    clear = best.score - (rivals[0].score if rivals else 0.0)
+    if best.score >= THRESHOLD and clear >= MARGIN:
         return best
     if best.score >= CLEAR_THRESHOLD and lead >= CLEAR_LEAD:
         return best

@@ -17,7 +17,9 @@ ending the FAQ writes ("gonderiyor", "gonderebilir": "gonder"), and words of one
 meaning (``synonyms.SAME_TERM``: "para", "bedel", "ucret") are one term, in the
 entries as in the question. Idioms of several words are read in the FAQ's words first
 (``synonyms.PARAPHRASES``: "yola cikar" is "kargoya verilir"), and what a question asks
-(``intents``: when, how much, which, where, how) is a weak term of its own.
+(``intents``: when, how much, which, where, how) is a weak term of its own. A Turkish
+verb the FAQ writes in two or more forms is one term (``lemmas``: "oder", "odeyebilir",
+"odenir" are "ode"; "gelmedi" is the negated "gel!"), found from a question's form too.
 
 The score of an entry combines, in [0, 1], how much of the question it covers (each
 question word weighted by its IDF; a word the FAQ does not know at all counts against
@@ -36,8 +38,16 @@ import bm25s
 from rapidfuzz import fuzz, process
 
 from chat_server.assistant.retrieval.intents import INTENT_WEIGHT, intents
+from chat_server.assistant.retrieval.lemmas import merged_roots, unglued, verb_lemmas
 from chat_server.assistant.retrieval.synonyms import SAME_TERM, VERB_ROOTS, synonyms
-from chat_server.assistant.retrieval.terms import MIN_STEM, attested_base, stem, verb_roots, words
+from chat_server.assistant.retrieval.terms import (
+    MIN_BASE,
+    MIN_STEM,
+    attested_base,
+    stem,
+    verb_roots,
+    words,
+)
 from chat_server.search.folding import fold
 
 ANSWER_WEIGHT = 0.3
@@ -48,6 +58,7 @@ COVERAGE_WEIGHT = 0.5
 PHRASE_WEIGHT = 0.3
 #: A word the FAQ does not know weighs this much of the rarest possible term's IDF.
 UNKNOWN_WEIGHT = 0.8
+UNKNOWN_VERB = 0.7
 #: The least ``rapidfuzz`` ratio (0-100) at which a misspelt word is taken for an indexed one.
 FUZZY_RATIO = 86
 #: Turkish inflects by appending: a misspelt or unusually suffixed verb ("verilcek",
@@ -73,6 +84,8 @@ class Scored:
     id: str
     question: str
     score: float
+    #: The question's terms (not its intents) this entry's question or alternates hold.
+    covers: frozenset[str] = frozenset()
 
 
 def _index(documents: list[list[str]]) -> bm25s.BM25 | None:
@@ -137,8 +150,20 @@ class Ranker:
         stems = {word: stem(word, locale) for word in phrase_words | answer_words_seen}
         self._attested = frozenset(stems.values()) if locale == "tr" else frozenset()
         self._same = SAME_TERM.get(locale, {})
+        # One term per verb however the FAQ conjugates it ("odeme", "oder", "odeyebilir").
+        roots = merged_roots(stems) if locale == "tr" else {}
+        self._roots = frozenset(roots.values())
+        #: Three-letter nouns the FAQ writes on their own ("gun", "not"; not the verb
+        #: "ver"): a one-letter ending comes off down to them ("gunu", "notu").
+        self._short = frozenset(
+            word
+            for word, term in stems.items()
+            if len(word) == MIN_BASE and term == word and word not in self._roots
+        )
         self._canonical = {term: self._base(term) for term in stems.values()}
-        self._term_of = {word: self._canonical.get(term, term) for word, term in stems.items()}
+        self._term_of = {
+            word: roots.get(word) or self._canonical.get(term, term) for word, term in stems.items()
+        }
         for said, asks in zip(said_phrases, phrase_intents, strict=True):
             phrase_terms.append([self._term_of[word] for word in said] + asks)
         own_terms: list[set[str]] = [set() for _ in self.entries]
@@ -183,11 +208,15 @@ class Ranker:
         return self._canonical.get(term) or self._base(term)
 
     def _base(self, term: str) -> str:
-        base = attested_base(term, self._attested) if self.locale == "tr" else term
+        base = attested_base(term, self._attested, self._short) if self.locale == "tr" else term
         return self._same.get(base, base)
 
     def _own_term(self, word: str) -> str | None:
-        """The indexed term of a folded word by its stem or a related stem, else None."""
+        """The indexed term of a folded word by its verb root, its stem or a related
+        stem, else None."""
+        for root in verb_lemmas(word) if self._roots else ():
+            if root in self._roots:
+                return root
         term = self._canonical_term(stem(word, self.locale))
         if term in self._known:
             return term
@@ -259,22 +288,28 @@ class Ranker:
 
     def _vocabulary_term(self, word: str) -> str | None:
         """The indexed term a folded question word stands for, None when it has none."""
-        return (
+        found = (
             self._own_term(word)
             or self._spelt_term(word)
             or self._synonym_term(word)
             or self._verb_term(word)
         )
+        if found is None and self.locale == "tr":
+            rest = unglued(word)
+            return self._vocabulary_term(rest) if rest else None
+        return found
 
     def query_terms(self, text: str) -> tuple[dict[str, float], float]:
         """The indexed terms of the question's words with their IDF, and the weight of
         the words the FAQ does not know (each as heavy as the rarest possible term)."""
         known: dict[str, float] = {}
-        unknown = 0
+        unknown = 0.0
         for word in dict.fromkeys(words(text, self.locale)):
             term = self._vocabulary_term(word)
+            if term is None and word.isdigit():
+                continue  # a quantity ("12 gun", "2 weeks") is not a topic
             if term is None:
-                unknown += 1
+                unknown += UNKNOWN_VERB if self.locale == "tr" and verb_roots(word, "tr") else 1.0
             else:
                 known.setdefault(term, self._idf.get(term, 0.0))
         for asked in intents(fold(text), self.locale):
@@ -318,9 +353,12 @@ class Ranker:
             if bm25 <= 0:
                 continue
             covered = 0.0
+            holds: list[str] = []
             for term, weight in known.items():
                 if term in self._entry_terms[position]:
                     covered += weight
+                    if term[0] != "?":
+                        holds.append(term)
                 elif term in self._answer_terms[position]:
                     covered += weight * ANSWER_COVERAGE
             coverage = covered / total_weight
@@ -330,6 +368,6 @@ class Ranker:
                 + PHRASE_WEIGHT * phrase_fit[position]
                 + (1 - COVERAGE_WEIGHT - PHRASE_WEIGHT) * relative
             )
-            scored.append(Scored(entry.id, entry.question, round(score, 4)))
+            scored.append(Scored(entry.id, entry.question, round(score, 4), frozenset(holds)))
         scored.sort(key=lambda item: item.score, reverse=True)
         return scored[:limit]

@@ -16,7 +16,8 @@ TURKISH = frozenset(
     neler nelerdir nerden nereden niye o olarak olur olsun on ona onu onun oyle peki sen
     seni siz size sizin slm selam su sunu tamam tesekkur tesekkurler var varmi ve veya ya yani
     yok merhaba iyi gunler aksamlar kolay gelsin rica ederim bey hanim dostum kardesim the
-    hicbir herhangi simdi zaten sadece yine olurmu yokmu lazim normalde
+    hicbir herhangi simdi zaten sadece yine olurmu yokmu lazim normalde ekstra ilave
+    fazladan
     """.split()
 )
 
@@ -26,7 +27,7 @@ ENGLISH = frozenset(
     get got had has have hello hey hi how i if im in is it its just me my of on or our please
     pls plz so some still than thanks that the their them then there these they this to u
     us want was we were what whats when where which who why will with would you your yours
-    ur hiya thank dear sir madam ok okay yes no not dont cant
+    ur hiya thank dear sir madam ok okay yes no not dont cant find out gets here
     """.split()
 )
 

@@ -30,7 +30,7 @@ TURKISH = (
     ("hesap", "uyelik", "profil"),
     ("uye", "kayit"),
     ("zorunlu", "sart", "mecbur"),
-    ("takip", "izle"),
+    ("takip", "izle", "asama"),
     ("kupon", "promosyon", "indirim"),
     ("hasar", "kirik", "bozuk", "ezik", "ezil", "kusur", "defo", "catla", "yirtik"),
     ("ariza", "bozul"),
@@ -38,6 +38,7 @@ TURKISH = (
     ("degistir", "degisim", "takas"),
     ("fatura", "fis", "makbuz"),
     ("magaza", "butik"),
+    ("urun", "cihaz", "parca", "esya"),
     ("tl", "lira"),
     ("hafta", "cumartesi", "pazar", "haftasonu"),
     ("acik", "acilis", "acili"),
@@ -77,6 +78,10 @@ ENGLISH = (
     ("coupon", "voucher", "promo", "discount"),
     ("cancel", "cancellation"),
     ("receipt", "invoice"),
+    ("create", "start"),
+    ("until", "till"),
+    ("never", "nothing"),
+    ("deadline", "limit", "period"),
     ("password", "passcode"),
     ("delete", "remove", "close"),
     ("store", "shop", "boutique"),
@@ -104,10 +109,17 @@ BY_LOCALE = {"tr": TURKISH, "en": ENGLISH}
 
 #: Words a shop's FAQ and its shoppers use for one thing, whichever the FAQ writes: one
 #: index term for both, in the entries and in the question ("kargo parasi" is "kargo
-#: ucreti", "kapida odeme bedeli" its "ucreti"). Folded Turkish stems, to the term kept.
+#: ucreti", "kapida odeme bedeli" its "ucreti"; "baska" is "farkli"). Folded Turkish stems,
+#: to the term kept.
 SAME_TERM = {
-    "tr": {"para": "ucret", "bedel": "ucret", "bedav": "ucretsiz"},
-    "en": {},
+    "tr": {
+        "para": "ucret",
+        "bedel": "ucret",
+        "bedav": "ucretsiz",
+        "eft": "havale",
+        "baska": "farkli",
+    },
+    "en": {"fee": "charg"},
 }
 
 
@@ -120,13 +132,15 @@ VERB_ROOTS = {
 }
 
 #: Turkish idioms of several words, folded, to the words the FAQ uses for them: "yola
-#: cikmak" of a parcel is being handed to the carrier, "elime gecmek" reaching me.
+#: cikmak" of a parcel is being handed to the carrier, "elime gecmek" reaching me, "geri
+#: vermek" returning it.
 PARAPHRASES: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
     "tr": (
         (re.compile(r"\byola cik\w*"), "kargoya verilir"),
         (re.compile(r"\belime gecmedi\w*"), "elime ulasmadi"),
         (re.compile(r"\belime gec\w*"), "elime ulasir"),
         (re.compile(r"\belimize gec\w*"), "elime ulasir"),
+        (re.compile(r"\bgeri ver\w*"), "iade"),
     ),
     "en": (),
 }

@@ -46,11 +46,11 @@ _STEMMERS = {"tr": snowballstemmer.stemmer("turkish"), "en": snowballstemmer.ste
 
 #: Noun endings Snowball's Turkish stemmer leaves on a word typed without Turkish
 #: letters (its suffix rules check vowel harmony, which folding erases): "parasi",
-#: "gunde", "karti", "numarali", "iades" keep "si", "de", "i", "li", "s".
+#: "gunde", "karti", "numarali", "iades", "garantil" keep "si", "de", "i", "li", "s", "l".
 _NOUN_ENDINGS = tuple(
     sorted(
         """sini sinu nin nun si su ni nu yi yu ye ya yle yla la le lar ler lari leri de da
-        den dan te ta ten tan lik luk li lu mi mu i u a e s""".split(),
+        den dan te ta ten tan lik luk li lu mi mu i u a e s l""".split(),
         key=len,
         reverse=True,
     )
@@ -60,17 +60,18 @@ _NOUN_ENDINGS = tuple(
 MIN_BASE = 3
 
 
-def attested_base(term: str, attested: frozenset[str]) -> str:
+def attested_base(term: str, attested: frozenset[str], short: frozenset[str] = frozenset()) -> str:
     """The term of ``attested`` that ``term`` comes down to by taking off residual
     Turkish noun endings one at a time (longest first), every step landing on an
     attested term ("gunde" to "gun", "parasi" to "para"), then a verb ending the FAQ
     writes ("gonderiyor" to "gonder"), else ``term`` itself. Only attested terms:
-    "havale" does not become "hava" unless the FAQ writes "hava"."""
+    "havale" does not become "hava" unless the FAQ writes "hava". A one-letter ending
+    comes off down to a base of ``MIN_BASE`` letters only if ``short`` holds it."""
     current = term
     while True:
         for ending in _NOUN_ENDINGS:
             base = current[: -len(ending)]
-            least = MIN_BASE if len(ending) > 1 else MIN_BASE + 1
+            least = MIN_BASE if len(ending) > 1 or base in short else MIN_BASE + 1
             if current.endswith(ending) and len(base) >= least and base in attested:
                 current = base
                 break
