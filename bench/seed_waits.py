@@ -45,7 +45,8 @@ from sqlalchemy import Float, String, column, insert, literal, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from chat_server.config.settings import load_settings
-from chat_server.model.tables import UTCDateTime, Wait, utcnow
+from chat_server.model.tables import Wait, utcnow
+from chat_server.model.utc_times import UTCDateTime
 from chat_server.sla.rollup.fold_sql import rebuild_sums, stored_lengths
 from chat_server.sla.rollup.revisions import revision_of
 from chat_server.stats.business import business_figures

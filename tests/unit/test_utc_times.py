@@ -11,7 +11,7 @@ from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, 
 from sqlalchemy.dialects.sqlite import DATETIME
 from sqlalchemy.exc import StatementError
 
-from chat_server.model.tables import UTCDateTime
+from chat_server.model.utc_times import UTCDateTime
 
 METADATA = MetaData()
 TIMES = Table(
