@@ -45,7 +45,12 @@ def flush(connection: Connection) -> None:
         prepared = _prepared.get(statement)
         if prepared is None:
             prepared = _prepared[statement] = Prepared(statement)
-        prepared.run_many(connection, rows)
+        # One executemany takes rows of one shape: a row with other keys goes in its own.
+        shapes: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
+        for row in rows:
+            shapes.setdefault(tuple(row), []).append(row)
+        for same in shapes.values():
+            prepared.run_many(connection, same)
 
 
 #: The statements rows were deferred with, each compiled once (``storage.prepared``).

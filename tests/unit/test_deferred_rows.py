@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Connection, create_engine, text
+from sqlalchemy import Connection, column, create_engine, table, text
 
 from chat_server.storage import deferred
 
@@ -50,3 +50,21 @@ def test_a_discarded_batch_leaves_nothing_behind(connection: Connection) -> None
     deferred.discard(connection)
     deferred.flush(connection)
     assert bodies(connection) == []
+
+
+def test_rows_of_other_shapes_each_go_in_whole(connection: Connection) -> None:
+    """One statement's rows with different keys (a column left to its default in some):
+    none loses a value to the first row's shape."""
+    connection.execute(text("CREATE TABLE tagged (body TEXT NOT NULL, tag TEXT DEFAULT 'none')"))
+    insert = table("tagged", column("body"), column("tag")).insert()
+    deferred.begin(connection)
+    deferred.add(connection, insert, {"body": "plain"})
+    deferred.add(connection, insert, {"body": "tagged", "tag": "vip"})
+    deferred.add(connection, insert, {"body": "plain again"})
+    deferred.flush(connection)
+    rows = connection.execute(text("SELECT body, tag FROM tagged ORDER BY body")).all()
+    assert [tuple(row) for row in rows] == [
+        ("plain", "none"),
+        ("plain again", "none"),
+        ("tagged", "vip"),
+    ]
