@@ -27,6 +27,8 @@ def confident(candidates: Sequence[Scored]) -> Scored | None:
     if not candidates:
         return None
     best = candidates[0]
+    if not best.anchored:
+        return None
     # A runner-up holding only some of the words the best holds explains less of the
     # question: the lead is taken over the first candidate that is not so.
     rivals = [other for other in candidates[1:] if not other.covers < best.covers]

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import bm25s
 from rapidfuzz import fuzz, process
 
+from chat_server.assistant.retrieval.anchors import GENERIC, content_word
 from chat_server.assistant.retrieval.intents import INTENT_WEIGHT, intents
 from chat_server.assistant.retrieval.lemmas import merged_roots, unglued, verb_lemmas
 from chat_server.assistant.retrieval.synonyms import SAME_TERM, VERB_ROOTS, synonyms
@@ -86,6 +87,9 @@ class Scored:
     score: float
     #: The question's terms (not its intents) this entry's question or alternates hold.
     covers: frozenset[str] = frozenset()
+    #: False when the question names a thing the FAQ does not know and this entry
+    #: holds only everyday words of it (``anchors``): it should not answer.
+    anchored: bool = True
 
 
 def _index(documents: list[list[str]]) -> bm25s.BM25 | None:
@@ -191,6 +195,12 @@ class Ranker:
             for term, seen in frequency.items()
         }
         self._unknown_idf = math.log(1 + (count + 0.5) / 0.5)
+        self._generic = frozenset(
+            term
+            for word in GENERIC.get(locale, ())
+            for term in (self._own_term(word), self._canonical_term(stem(word, locale)))
+            if term is not None
+        )
 
     @staticmethod
     def _starting_with(vocabulary: list[str], start: str) -> list[str]:
@@ -302,20 +312,27 @@ class Ranker:
     def query_terms(self, text: str) -> tuple[dict[str, float], float]:
         """The indexed terms of the question's words with their IDF, and the weight of
         the words the FAQ does not know (each as heavy as the rarest possible term)."""
+        known, unknown, _ = self._read(text)
+        return known, unknown
+
+    def _read(self, text: str) -> tuple[dict[str, float], float, bool]:
+        """:meth:`query_terms`, and whether a word the FAQ does not know names a thing."""
         known: dict[str, float] = {}
         unknown = 0.0
+        names_unknown = False
         for word in dict.fromkeys(words(text, self.locale)):
             term = self._vocabulary_term(word)
             if term is None and word.isdigit():
                 continue  # a quantity ("12 gun", "2 weeks") is not a topic
             if term is None:
                 unknown += UNKNOWN_VERB if self.locale == "tr" and verb_roots(word, "tr") else 1.0
+                names_unknown = names_unknown or content_word(word, self.locale)
             else:
                 known.setdefault(term, self._idf.get(term, 0.0))
         for asked in intents(fold(text), self.locale):
             if asked in self._known:
                 known.setdefault(asked, self._idf.get(asked, 0.0) * INTENT_WEIGHT)
-        return known, unknown * self._unknown_idf * UNKNOWN_WEIGHT
+        return known, unknown * self._unknown_idf * UNKNOWN_WEIGHT, names_unknown
 
     def _phrase_fit(self, index: int, known: dict[str, float]) -> float:
         """How much of a phrase (IDF-weighted) the question's terms cover: "Kargo ucreti
@@ -330,7 +347,7 @@ class Ranker:
         """The best ``limit`` entries for ``text``, best first, scores in [0, 1]."""
         if not self.entries:
             return []
-        known, unknown_weight = self.query_terms(text)
+        known, unknown_weight, names_unknown = self._read(text)
         known_weight = sum(known.values())
         total_weight = known_weight + unknown_weight
         if not known or total_weight <= 0:
@@ -368,6 +385,9 @@ class Ranker:
                 + PHRASE_WEIGHT * phrase_fit[position]
                 + (1 - COVERAGE_WEIGHT - PHRASE_WEIGHT) * relative
             )
-            scored.append(Scored(entry.id, entry.question, round(score, 4), frozenset(holds)))
+            anchored = not names_unknown or any(term not in self._generic for term in holds)
+            scored.append(
+                Scored(entry.id, entry.question, round(score, 4), frozenset(holds), anchored)
+            )
         scored.sort(key=lambda item: item.score, reverse=True)
         return scored[:limit]
