@@ -312,14 +312,15 @@ class Ranker:
     def query_terms(self, text: str) -> tuple[dict[str, float], float]:
         """The indexed terms of the question's words with their IDF, and the weight of
         the words the FAQ does not know (each as heavy as the rarest possible term)."""
-        known, unknown, _ = self._read(text)
+        known, unknown, _, _ = self._read(text)
         return known, unknown
 
-    def _read(self, text: str) -> tuple[dict[str, float], float, bool]:
+    def _read(self, text: str) -> tuple[dict[str, float], float, bool, frozenset[str]]:
         """:meth:`query_terms`, and whether a word the FAQ does not know names a thing."""
         known: dict[str, float] = {}
         unknown = 0.0
         names_unknown = False
+        things: set[str] = set()
         for word in dict.fromkeys(words(text, self.locale)):
             term = self._vocabulary_term(word)
             if term is None and word.isdigit():
@@ -329,10 +330,12 @@ class Ranker:
                 names_unknown = names_unknown or content_word(word, self.locale)
             else:
                 known.setdefault(term, self._idf.get(term, 0.0))
+                if term in self._generic and content_word(word, self.locale):
+                    things.add(term)
         for asked in intents(fold(text), self.locale):
             if asked in self._known:
                 known.setdefault(asked, self._idf.get(asked, 0.0) * INTENT_WEIGHT)
-        return known, unknown * self._unknown_idf * UNKNOWN_WEIGHT, names_unknown
+        return known, unknown * self._unknown_idf * UNKNOWN_WEIGHT, names_unknown, frozenset(things)
 
     def _phrase_fit(self, index: int, known: dict[str, float]) -> float:
         """How much of a phrase (IDF-weighted) the question's terms cover: "Kargo ucreti
@@ -347,7 +350,7 @@ class Ranker:
         """The best ``limit`` entries for ``text``, best first, scores in [0, 1]."""
         if not self.entries:
             return []
-        known, unknown_weight, names_unknown = self._read(text)
+        known, unknown_weight, names_unknown, things = self._read(text)
         known_weight = sum(known.values())
         total_weight = known_weight + unknown_weight
         if not known or total_weight <= 0:
@@ -385,7 +388,11 @@ class Ranker:
                 + PHRASE_WEIGHT * phrase_fit[position]
                 + (1 - COVERAGE_WEIGHT - PHRASE_WEIGHT) * relative
             )
-            anchored = not names_unknown or any(term not in self._generic for term in holds)
+            names = names_unknown or any(
+                thing not in self._entry_terms[position] and thing not in self._answer_terms[position]
+                for thing in things
+            )
+            anchored = not names or any(term not in self._generic for term in holds)
             scored.append(
                 Scored(entry.id, entry.question, round(score, 4), frozenset(holds), anchored)
             )
