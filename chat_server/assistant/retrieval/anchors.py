@@ -27,7 +27,7 @@ GENERIC = {
         hesap sifre parola giris uye uyelik sil silmek kapat kapatmak unut unuttum sifirla
         sifirlama yeni telefon numara numarasi mail eposta mesaj sms musteri hizmet
         hizmetleri gel gelir geldi ulas ulasir git gec yatar yatmak acik kapali calis
-        calisma adres degistir banka kart kredi nakit bilgi
+        calisma adres degistir banka kart kredi nakit bilgi gonder
         """.split()
     ),
     "en": frozenset(
@@ -35,7 +35,7 @@ GENERIC = {
         time day days week hour hours long take when much cost price fee charge money
         account password login log reset forgot delete remove close open phone number
         email mail call customer service arrive come get change address bank card credit
-        new
+        new send
         """.split()
     ),
 }

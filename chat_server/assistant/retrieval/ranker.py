@@ -40,6 +40,7 @@ from rapidfuzz import fuzz, process
 from chat_server.assistant.retrieval.anchors import GENERIC, content_word
 from chat_server.assistant.retrieval.intents import INTENT_WEIGHT, intents
 from chat_server.assistant.retrieval.lemmas import merged_roots, unglued, verb_lemmas
+from chat_server.assistant.retrieval.stopwords import BY_LOCALE
 from chat_server.assistant.retrieval.synonyms import SAME_TERM, VERB_ROOTS, synonyms
 from chat_server.assistant.retrieval.terms import (
     MIN_BASE,
@@ -195,6 +196,7 @@ class Ranker:
             for term, seen in frequency.items()
         }
         self._unknown_idf = math.log(1 + (count + 0.5) / 0.5)
+        self._stop = sorted(word for word in BY_LOCALE[locale] if len(word) >= MIN_STEM)
         self._generic = frozenset(
             term
             for word in GENERIC.get(locale, ())
@@ -315,6 +317,13 @@ class Ranker:
         known, unknown, _, _ = self._read(text)
         return known, unknown
 
+    def _misspelt_stop_word(self, word: str) -> bool:
+        """Whether a word the FAQ does not know is a misspelt stop word ("kadr")."""
+        if len(word) < MIN_STEM:
+            return False
+        found = process.extractOne(word, self._stop, scorer=fuzz.ratio, score_cutoff=FUZZY_RATIO)
+        return found is not None
+
     def _read(self, text: str) -> tuple[dict[str, float], float, bool, frozenset[str]]:
         """:meth:`query_terms`, and whether a word the FAQ does not know names a thing."""
         known: dict[str, float] = {}
@@ -323,8 +332,8 @@ class Ranker:
         things: set[str] = set()
         for word in dict.fromkeys(words(text, self.locale)):
             term = self._vocabulary_term(word)
-            if term is None and word.isdigit():
-                continue  # a quantity ("12 gun", "2 weeks") is not a topic
+            if term is None and (word.isdigit() or self._misspelt_stop_word(word)):
+                continue  # a quantity ("12 gun") is not a topic, nor "kadr" ("kadar")
             if term is None:
                 unknown += UNKNOWN_VERB if self.locale == "tr" and verb_roots(word, "tr") else 1.0
                 names_unknown = names_unknown or content_word(word, self.locale)
