@@ -33,7 +33,7 @@ _VERB_ENDINGS = tuple(
         ebilir abilir
         iyom uyom iyon uyon iyoz uyoz iyo uyo iyosun uyosun iyosunuz uyosunuz iyonuz
         uyonuz iyorsun uyorsun iyorsunuz uyorsunuz emiyom amiyom emiyo amiyo icem icam
-        ucem ucam icez icaz ucaz ecem acam ecez acaz""".split(),
+        ucem ucam icez icaz ucaz ecem acam ecez acaz icek icak ucak cek cak""".split(),
         key=len,
         reverse=True,
     )
