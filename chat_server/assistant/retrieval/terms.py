@@ -50,7 +50,7 @@ _STEMMERS = {"tr": snowballstemmer.stemmer("turkish"), "en": snowballstemmer.ste
 _NOUN_ENDINGS = tuple(
     sorted(
         """sini sinu nin nun si su ni nu yi yu ye ya yle yla la le lar ler lari leri de da
-        den dan te ta ten tan lik luk li lu mi mu i u a e s l""".split(),
+        den dan nde nda nden ndan te ta ten tan lik luk li lu mi mu i u a e s l""".split(),
         key=len,
         reverse=True,
     )
