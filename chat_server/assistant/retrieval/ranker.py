@@ -127,6 +127,9 @@ def _shared_start(first: str, second: str) -> int:
     return count
 
 
+_CAUSATIVE = ("dir", "dur", "tir", "tur")
+
+
 class Ranker:
     """Built once per (site, language, version of the entries); rank() is read-only."""
 
@@ -219,6 +222,10 @@ class Ranker:
         noun ending taken down to the FAQ's base ("gunluk" to "gun")."""
         return self._canonical.get(term) or self._base(term)
 
+    def _indexed(self, word: str) -> str:
+        """The index term of an FAQ word (its verb's one term: "silerim" is "sil")."""
+        return self._term_of.get(word) or self._canonical_term(stem(word, self.locale))
+
     def _base(self, term: str) -> str:
         base = attested_base(term, self._attested, self._short) if self.locale == "tr" else term
         return self._same.get(base, base)
@@ -245,7 +252,7 @@ class Ranker:
         for vocabulary in (self._phrase_words, self._words):
             found = self._spelt_in(vocabulary, word)
             if found is not None:
-                return self._canonical_term(stem(found, self.locale))
+                return self._indexed(found)
         return None
 
     def _spelt_in(self, vocabulary: list[str], word: str) -> str | None:
@@ -279,18 +286,24 @@ class Ranker:
             return term
         started = self._starting_with(self._words, word)
         if started:
-            return self._canonical_term(stem(min(started, key=len), self.locale))
+            return self._indexed(min(started, key=len))
         return None
 
     def _verb_term(self, word: str) -> str | None:
         """The indexed term of a Turkish verb form the FAQ writes otherwise ("silmek" is
         the question's "silerim"), found by its root among the questions' words first."""
         roots = verb_roots(word, self.locale)
+        # The causative asks for the same thing done by someone else ("sildirmek": "sil").
+        roots += tuple(
+            root[: -len(_CAUSATIVE[0])]
+            for root in roots
+            if root.endswith(_CAUSATIVE) and len(root) - len(_CAUSATIVE[0]) >= MIN_STEM - 1
+        )
         for vocabulary in (self._phrase_words, self._words):
             for root in roots:
                 started = self._starting_with(vocabulary, root)
                 if started:
-                    return self._canonical_term(stem(min(started, key=len), self.locale))
+                    return self._indexed(min(started, key=len))
         for root in roots:
             same = VERB_ROOTS.get(self.locale, {}).get(root)
             term = self._word_term(same) if same else self._synonym_term(root)
