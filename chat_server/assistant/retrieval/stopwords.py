@@ -17,7 +17,7 @@ TURKISH = frozenset(
     seni siz size sizin slm selam su sunu tamam tesekkur tesekkurler var varmi ve veya ya yani
     yok merhaba iyi gunler aksamlar kolay gelsin rica ederim bey hanim dostum kardesim the
     hicbir herhangi simdi zaten sadece yine olurmu yokmu lazim normalde ekstra ilave
-    fazladan satin almak alsam alayim alcam alicam alip
+    fazladan satin almak alsam alayim alcam alicam alip miyiz muyuz
     """.split()
 )
 
