@@ -122,7 +122,7 @@ SAME_TERM = {
         "eft": "havale",
         "baska": "farkli",
     },
-    "en": {"fee": "charg"},
+    "en": {"fee": "charg", "deliveri": "deliv"},
 }
 
 
