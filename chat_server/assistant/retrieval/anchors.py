@@ -16,6 +16,8 @@ shopper asks, not what about.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from chat_server.assistant.retrieval.terms import verb_roots
 
 #: Everyday words (folded) of time, money, accounts, contact, coming and going, opening
@@ -52,3 +54,9 @@ def content_word(word: str, locale: str) -> bool:
     if locale == "tr":
         return not verb_roots(word, locale) and not word.endswith(_INFINITIVE)
     return not word.endswith(_ENGLISH_NOT_NOUNS)
+
+
+def rests_on(holds: Iterable[str], names_other: bool, generic: frozenset[str]) -> bool:
+    """Whether an entry may answer: the question names nothing the entry does not know
+    of (``names_other``), or the entry holds one of its words that is not everyday."""
+    return not names_other or any(term not in generic for term in holds)

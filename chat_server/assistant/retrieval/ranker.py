@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import bm25s
 from rapidfuzz import fuzz, process
 
-from chat_server.assistant.retrieval.anchors import GENERIC, content_word
+from chat_server.assistant.retrieval.anchors import GENERIC, content_word, rests_on
 from chat_server.assistant.retrieval.intents import INTENT_WEIGHT, intents
 from chat_server.assistant.retrieval.lemmas import merged_roots, unglued, verb_lemmas
 from chat_server.assistant.retrieval.stopwords import BY_LOCALE
@@ -46,8 +46,11 @@ from chat_server.assistant.retrieval.terms import (
     MIN_BASE,
     MIN_STEM,
     attested_base,
+    same_root,
+    shared_start,
     stem,
     verb_roots,
+    with_causative,
     words,
 )
 from chat_server.search.folding import fold
@@ -106,28 +109,6 @@ def _scores(index: bm25s.BM25 | None, terms: list[str], size: int) -> list[float
     if index is None:
         return [0.0] * size
     return [float(value) for value in index.get_scores(terms)]
-
-
-def _same_root(first: str, second: str) -> bool:
-    """Whether one stem starts the other: at five letters or more, any ending (``kargo``,
-    ``kargolanir``); at four, one more letter only (``bede``, ``beden``; not ``hava``,
-    ``havale``)."""
-    shorter, longer = sorted((first, second), key=len)
-    if len(shorter) < MIN_STEM or not longer.startswith(shorter):
-        return False
-    return len(shorter) > MIN_STEM or len(longer) - len(shorter) <= 1
-
-
-def _shared_start(first: str, second: str) -> int:
-    count = 0
-    for left, right in zip(first, second, strict=False):
-        if left != right:
-            break
-        count += 1
-    return count
-
-
-_CAUSATIVE = ("dir", "dur", "tir", "tur")
 
 
 class Ranker:
@@ -240,7 +221,7 @@ class Ranker:
         if term in self._known:
             return term
         if len(term) >= MIN_STEM:
-            related = [known for known in self._vocabulary if _same_root(known, term)]
+            related = [known for known in self._vocabulary if same_root(known, term)]
             if related:
                 return min(related, key=lambda known: abs(len(known) - len(term)))
         return None
@@ -264,11 +245,11 @@ class Ranker:
         alike = [
             known
             for known in self._starting_with(vocabulary, word[:SHARED_START])
-            if _shared_start(known, word) >= SHARED_SHARE * min(len(known), len(word))
+            if shared_start(known, word) >= SHARED_SHARE * min(len(known), len(word))
         ]
         if not alike:
             return None
-        return max(alike, key=lambda known: (_shared_start(known, word), -len(known)))
+        return max(alike, key=lambda known: (shared_start(known, word), -len(known)))
 
     def _synonym_term(self, word: str) -> str | None:
         """The indexed term of a word of the same meaning (``synonyms``), else None."""
@@ -292,13 +273,7 @@ class Ranker:
     def _verb_term(self, word: str) -> str | None:
         """The indexed term of a Turkish verb form the FAQ writes otherwise ("silmek" is
         the question's "silerim"), found by its root among the questions' words first."""
-        roots = verb_roots(word, self.locale)
-        # The causative asks for the same thing done by someone else ("sildirmek": "sil").
-        roots += tuple(
-            root[: -len(_CAUSATIVE[0])]
-            for root in roots
-            if root.endswith(_CAUSATIVE) and len(root) - len(_CAUSATIVE[0]) >= MIN_STEM - 1
-        )
+        roots = with_causative(verb_roots(word, self.locale))
         for vocabulary in (self._phrase_words, self._words):
             for root in roots:
                 started = self._starting_with(vocabulary, root)
@@ -410,11 +385,12 @@ class Ranker:
                 + PHRASE_WEIGHT * phrase_fit[position]
                 + (1 - COVERAGE_WEIGHT - PHRASE_WEIGHT) * relative
             )
-            names = names_unknown or any(
-                thing not in self._entry_terms[position] and thing not in self._answer_terms[position]
-                for thing in things
+            anchored = rests_on(
+                holds,
+                names_unknown
+                or not things <= self._entry_terms[position] | self._answer_terms[position],
+                self._generic,
             )
-            anchored = not names or any(term not in self._generic for term in holds)
             scored.append(
                 Scored(entry.id, entry.question, round(score, 4), frozenset(holds), anchored)
             )

@@ -168,6 +168,39 @@ def verb_roots(word: str, locale: str) -> tuple[str, ...]:
     return ()
 
 
+def same_root(first: str, second: str) -> bool:
+    """Whether one stem starts the other: at five letters or more, any ending (``kargo``,
+    ``kargolanir``); at four, one more letter only (``bede``, ``beden``; not ``hava``,
+    ``havale``)."""
+    shorter, longer = sorted((first, second), key=len)
+    if len(shorter) < MIN_STEM or not longer.startswith(shorter):
+        return False
+    return len(shorter) > MIN_STEM or len(longer) - len(shorter) <= 1
+
+
+def shared_start(first: str, second: str) -> int:
+    count = 0
+    for left, right in zip(first, second, strict=False):
+        if left != right:
+            break
+        count += 1
+    return count
+
+
+#: The Turkish causative ("sildirmek", "degistirtmek"): someone else is to do it.
+_CAUSATIVE = ("dir", "dur", "tir", "tur")
+
+
+def with_causative(roots: tuple[str, ...]) -> tuple[str, ...]:
+    """Verb roots and, for a causative one, the verb it is made of ("sildir": "sil")."""
+    size = len(_CAUSATIVE[0])
+    return roots + tuple(
+        root[:-size]
+        for root in roots
+        if root.endswith(_CAUSATIVE) and len(root) - size >= MIN_VERB_ROOT
+    )
+
+
 def terms(text: str, locale: str) -> list[str]:
     """The index terms of ``text``: stems of its folded, non-stop words."""
     return [stem(word, locale) for word in words(text, locale)]
