@@ -1,9 +1,9 @@
 """The assistant's retrieval measured on questions written the way shoppers write.
 
 ``tests/data/assistant/tuning.json``, ``held_out.json``, ``held_out_3.json``,
-``held_out_4.json`` and ``held_out_5.json`` are what the method and thresholds were
-chosen on; ``held_out_2.json`` and ``held_out_6.json`` were never tuned on, and are only
-measured here (``tests/data/assistant/README.md`` has the history). Issue 14's figures:
+``held_out_4.json``, ``held_out_5.json`` and ``held_out_6.json`` are what the method and
+thresholds were chosen on; ``held_out_2.json`` and ``held_out_7.json`` were never tuned on,
+and are only measured here (``tests/data/assistant/README.md`` has the history). Issue 14's figures:
 the share of answerable questions answered with the right entry, the share of
 off-topic questions left unanswered, and the share of the answers sent that were wrong
 (a wrong entry, or any answer to an off-topic question).
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from chat_server.assistant.retrieval.anchors import content_word
 from chat_server.assistant.retrieval.confidence import confident
 from chat_server.assistant.retrieval.intents import intents
 from chat_server.assistant.retrieval.lemmas import merged_roots, unglued, verb_lemmas
@@ -28,6 +29,7 @@ from chat_server.assistant.retrieval.terms import (
     terms,
     verb_root,
     verb_roots,
+    with_causative,
     words,
 )
 
@@ -105,25 +107,28 @@ def test_the_held_out_questions_meet_issue_14s_targets_where_measured() -> None:
     # With the verb roots, tie-breaking and vocabulary of assistant-r27 (README), measured
     # once: 81 right (0.853), 14 left to a person, none wrong; 14 of 17 off-topic refused
     # (0.824, down from 16); 3 wrong of 84 answers sent (0.036, up from 1 of 78).
-    # Issue 14's 0.85 answered right is met, just; right answers held at what was measured
-    # minus a small margin; the other two sit on issue 14's targets.
+    # With the everyday-word anchoring and vocabulary of assistant-r28 (README), measured
+    # once (totals only): 80 right (0.842, one fewer: below issue 14's 0.85 again), 15
+    # left to a person, none wrong; 14 of 17 off-topic refused (0.824); 3 wrong of 83
+    # answers sent (0.036). The floors were not changed: right answers held at what was
+    # measured minus a small margin; the other two sit on issue 14's targets.
     assert measured.answered_right >= 0.84, measured
     assert measured.refused >= 0.80, measured
     assert measured.wrong_answers <= 0.08, measured
 
 
-def test_the_sixth_held_out_set_meets_issue_14s_targets_where_measured() -> None:
-    measured = measure("held_out_6.json")
-    # held_out_6.json: written on 2026-12-07 from the FAQ files only, committed alone
-    # (546642b) before any change or measurement, never tuned on (135 questions, 115
-    # answerable). Measured once with the method of assistant-r27: 82 right (0.713), 33
-    # left to a person, none wrong; 16 of 20 off-topic refused (0.800); 4 wrong of 86
-    # answers sent (0.047). The method before it: 74 right, 16 of 20 refused, 5 of 79.
-    # Right answers held at what was measured minus a margin; the other two sit on
-    # issue 14's targets (refusal exactly on it).
-    assert measured.answered_right >= 0.70, measured
-    assert measured.refused >= 0.80, measured
-    assert measured.wrong_answers <= 0.08, measured
+def test_the_seventh_held_out_set_meets_issue_14s_targets_where_measured() -> None:
+    measured = measure("held_out_7.json")
+    # held_out_7.json: written on 2026-12-07 from the FAQ files only, committed alone
+    # (9e7d5c3) before any change or measurement, never tuned on (134 questions, 108
+    # answerable, 26 off-topic). Measured once with the method of assistant-r28: 66 right
+    # (0.611), 42 left to a person, none wrong; 24 of 26 off-topic refused (0.923); 2 wrong
+    # of 68 answers sent (0.029). The method before it: 67 right, 19 of 26 refused (0.731),
+    # 7 wrong of 74 sent (0.095). Floors at the measured figures; issue 14's 0.85 answered
+    # right is not reached on this set.
+    assert measured.answered_right >= 0.61, measured
+    assert measured.refused >= 0.92, measured
+    assert measured.wrong_answers <= 0.03, measured
 
 
 @pytest.mark.parametrize(
@@ -149,8 +154,13 @@ def test_the_sixth_held_out_set_meets_issue_14s_targets_where_measured() -> None
         ("held_out_4.json", 0.82, 0.85, 0.05),
         # held_out_5.json, held out until it was measured once with the method of
         # assistant-r26 (73 of 108 right, 20 of 21 refused, 1 wrong of 74 sent), tuning
-        # data since assistant-r27: 96 of 108 right, 20 of 21 refused, 1 wrong of 97.
-        ("held_out_5.json", 0.88, 0.95, 0.02),
+        # data since assistant-r27: 96 of 108 right, 20 of 21 refused, 1 wrong of 97;
+        # assistant-r28: 96 of 108 right, 21 of 21 refused, no wrong answer of 96 sent.
+        ("held_out_5.json", 0.88, 1.00, 0.01),
+        # held_out_6.json, held out until it was measured once with the method of
+        # assistant-r27 (82 of 115 right, 16 of 20 refused, 4 wrong of 86 sent), tuning
+        # data since assistant-r28: 91 of 115 right, 20 of 20 refused, no wrong of 91.
+        ("held_out_6.json", 0.79, 1.00, 0.01),
     ],
 )
 def test_the_tuning_questions_still_score_as_tuned(
@@ -296,3 +306,29 @@ def test_shop_idioms_and_vocabulary_are_read_in_the_faqs_words() -> None:
     assert ranker.query_terms("hollandaya")[0].keys() == ranker.query_terms("yurtdisi")[0].keys()
     # "bolum" has no verb ending: it is not read as the instalments' "bol-".
     assert ranker.query_terms("bolum")[1] > 0
+
+
+def test_everyday_words_do_not_carry_an_answer_about_a_thing_the_faq_does_not_know() -> None:
+    assert content_word("wifi", "tr") and content_word("router", "en")
+    assert not content_word("yapamiyorum", "tr") and not content_word("almak", "tr")
+    assert not content_word("available", "en") and not content_word("12", "tr")
+    turkish, english = rankers()["tr"], rankers()["en"]
+    # The password entry holds "sifre" and "unut", everyday words: a wifi password is not
+    # the shop's; the shop's own password question still answers.
+    assert not turkish.rank("wifi sifremi unuttum")[0].anchored
+    assert confident(turkish.rank("wifi sifremi unuttum")) is None
+    assert confident(turkish.rank("sifremi unuttum ne yapmaliyim")) is not None
+    # An everyday noun the FAQ knows but the entry does not hold (a bank) names another
+    # thing as well: "close my bank account" is not deleting the shop account.
+    assert confident(english.rank("how do i close my bank account")) is None
+    assert confident(english.rank("how do i close my account")) is not None
+    # An entry-specific word anchors the answer even beside an unknown word.
+    assert turkish.rank("kac tl ustu kargo bedava")[0].anchored
+
+
+def test_a_causative_and_a_misspelt_stop_word_are_read() -> None:
+    assert with_causative(("sildir",)) == ("sildir", "sil")
+    assert with_causative(("gonder",)) == ("gonder",)
+    ranker = rankers()["tr"]
+    assert ranker.query_terms("sildirmek")[0].keys() == ranker.query_terms("silerim")[0].keys()
+    assert ranker.query_terms("kargo ne kadr")[1] == 0  # "kadr" is "kadar", not a topic

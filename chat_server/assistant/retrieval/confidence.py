@@ -5,8 +5,9 @@ runner-up (:data:`MARGIN`), or a fair score (:data:`CLEAR_THRESHOLD`) far ahead 
 other entry (:data:`CLEAR_LEAD`): a question with one unknown or misspelt word ("vade
 farksiz kac ay") still points at one entry only, while two close candidates mean the
 question could be either, unless the runner-up matches only a strict part of the
-question/alternate words the best one matches (it explains less of the question). The
-numbers were chosen on the tuning sets only (``tests/data/assistant/README.md``); the
+question/alternate words the best one matches (it explains less of the question). And
+never when the best entry holds only everyday words of a question that names a thing the
+entry does not know ("how do i reset my router password": ``anchors``). The numbers were chosen on the tuning sets only (``tests/data/assistant/README.md``); the
 held-out sets measure them (``tests/unit/test_faq_matching.py``).
 """
 
@@ -27,6 +28,8 @@ def confident(candidates: Sequence[Scored]) -> Scored | None:
     if not candidates:
         return None
     best = candidates[0]
+    if not best.anchored:
+        return None
     # A runner-up holding only some of the words the best holds explains less of the
     # question: the lead is taken over the first candidate that is not so.
     rivals = [other for other in candidates[1:] if not other.covers < best.covers]

@@ -27,7 +27,7 @@ _TURKISH = (
     ("?how", r"\bnasil\b", ""),
 )
 _ENGLISH = (
-    ("?when", r"^\W*when\b|\bhow long\b|\bhow many days\b", ""),
+    ("?when", r"^\W*when\b|\bwhat time\b|\bhow long\b|\bhow many days\b", ""),
     ("?cost", r"\bhow much\b", ""),
     ("?which", r"\bwhich\b|\bwho\b", ""),
     ("?where", r"\bwhere\b|\bwheres\b", ""),

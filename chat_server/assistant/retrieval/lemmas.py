@@ -27,7 +27,7 @@ ildiyse ulduysa ilen ulan nen nan ilecek ulacak necek nacak di du ti tu dim dum 
 dik duk tik tuk digi dugu tigi tugu diginiz dugunuz tiginiz tugunuz dikten dukten tikten
 tuktan iyor uyor iyorum uyorum iyoruz uyoruz iyorsun uyorsun iyorsunuz uyorsunuz iyo uyo
 iyom uyom iyoz uyoz iyosun uyosun iyosunuz uyosunuz iyonuz uyonuz icem icam ucem ucam
-icez icaz ucaz ecem acam ecez acaz cem cam cez caz iycem iycam mek mak
+icez icaz ucaz ecem acam ecez acaz cem cam cez caz iycem iycam mek mak icek icak ucak cek cak
 se sa sem sam sek sak seniz saniz in un yin yun iniz unuz yiniz yunuz ince
 unca yince yunca ip up yip yup erek arak
 """.split()

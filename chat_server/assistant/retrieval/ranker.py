@@ -37,15 +37,20 @@ from dataclasses import dataclass
 import bm25s
 from rapidfuzz import fuzz, process
 
+from chat_server.assistant.retrieval.anchors import GENERIC, content_word, rests_on
 from chat_server.assistant.retrieval.intents import INTENT_WEIGHT, intents
 from chat_server.assistant.retrieval.lemmas import merged_roots, unglued, verb_lemmas
+from chat_server.assistant.retrieval.stopwords import BY_LOCALE
 from chat_server.assistant.retrieval.synonyms import SAME_TERM, VERB_ROOTS, synonyms
 from chat_server.assistant.retrieval.terms import (
     MIN_BASE,
     MIN_STEM,
     attested_base,
+    same_root,
+    shared_start,
     stem,
     verb_roots,
+    with_causative,
     words,
 )
 from chat_server.search.folding import fold
@@ -86,6 +91,9 @@ class Scored:
     score: float
     #: The question's terms (not its intents) this entry's question or alternates hold.
     covers: frozenset[str] = frozenset()
+    #: False when the question names a thing the FAQ does not know and this entry
+    #: holds only everyday words of it (``anchors``): it should not answer.
+    anchored: bool = True
 
 
 def _index(documents: list[list[str]]) -> bm25s.BM25 | None:
@@ -101,25 +109,6 @@ def _scores(index: bm25s.BM25 | None, terms: list[str], size: int) -> list[float
     if index is None:
         return [0.0] * size
     return [float(value) for value in index.get_scores(terms)]
-
-
-def _same_root(first: str, second: str) -> bool:
-    """Whether one stem starts the other: at five letters or more, any ending (``kargo``,
-    ``kargolanir``); at four, one more letter only (``bede``, ``beden``; not ``hava``,
-    ``havale``)."""
-    shorter, longer = sorted((first, second), key=len)
-    if len(shorter) < MIN_STEM or not longer.startswith(shorter):
-        return False
-    return len(shorter) > MIN_STEM or len(longer) - len(shorter) <= 1
-
-
-def _shared_start(first: str, second: str) -> int:
-    count = 0
-    for left, right in zip(first, second, strict=False):
-        if left != right:
-            break
-        count += 1
-    return count
 
 
 class Ranker:
@@ -191,6 +180,13 @@ class Ranker:
             for term, seen in frequency.items()
         }
         self._unknown_idf = math.log(1 + (count + 0.5) / 0.5)
+        self._stop = sorted(word for word in BY_LOCALE[locale] if len(word) >= MIN_STEM)
+        self._generic = frozenset(
+            term
+            for word in GENERIC.get(locale, ())
+            for term in (self._own_term(word), self._canonical_term(stem(word, locale)))
+            if term is not None
+        )
 
     @staticmethod
     def _starting_with(vocabulary: list[str], start: str) -> list[str]:
@@ -207,6 +203,10 @@ class Ranker:
         noun ending taken down to the FAQ's base ("gunluk" to "gun")."""
         return self._canonical.get(term) or self._base(term)
 
+    def _indexed(self, word: str) -> str:
+        """The index term of an FAQ word (its verb's one term: "silerim" is "sil")."""
+        return self._term_of.get(word) or self._canonical_term(stem(word, self.locale))
+
     def _base(self, term: str) -> str:
         base = attested_base(term, self._attested, self._short) if self.locale == "tr" else term
         return self._same.get(base, base)
@@ -221,7 +221,7 @@ class Ranker:
         if term in self._known:
             return term
         if len(term) >= MIN_STEM:
-            related = [known for known in self._vocabulary if _same_root(known, term)]
+            related = [known for known in self._vocabulary if same_root(known, term)]
             if related:
                 return min(related, key=lambda known: abs(len(known) - len(term)))
         return None
@@ -233,7 +233,7 @@ class Ranker:
         for vocabulary in (self._phrase_words, self._words):
             found = self._spelt_in(vocabulary, word)
             if found is not None:
-                return self._canonical_term(stem(found, self.locale))
+                return self._indexed(found)
         return None
 
     def _spelt_in(self, vocabulary: list[str], word: str) -> str | None:
@@ -245,11 +245,11 @@ class Ranker:
         alike = [
             known
             for known in self._starting_with(vocabulary, word[:SHARED_START])
-            if _shared_start(known, word) >= SHARED_SHARE * min(len(known), len(word))
+            if shared_start(known, word) >= SHARED_SHARE * min(len(known), len(word))
         ]
         if not alike:
             return None
-        return max(alike, key=lambda known: (_shared_start(known, word), -len(known)))
+        return max(alike, key=lambda known: (shared_start(known, word), -len(known)))
 
     def _synonym_term(self, word: str) -> str | None:
         """The indexed term of a word of the same meaning (``synonyms``), else None."""
@@ -267,18 +267,18 @@ class Ranker:
             return term
         started = self._starting_with(self._words, word)
         if started:
-            return self._canonical_term(stem(min(started, key=len), self.locale))
+            return self._indexed(min(started, key=len))
         return None
 
     def _verb_term(self, word: str) -> str | None:
         """The indexed term of a Turkish verb form the FAQ writes otherwise ("silmek" is
         the question's "silerim"), found by its root among the questions' words first."""
-        roots = verb_roots(word, self.locale)
+        roots = with_causative(verb_roots(word, self.locale))
         for vocabulary in (self._phrase_words, self._words):
             for root in roots:
                 started = self._starting_with(vocabulary, root)
                 if started:
-                    return self._canonical_term(stem(min(started, key=len), self.locale))
+                    return self._indexed(min(started, key=len))
         for root in roots:
             same = VERB_ROOTS.get(self.locale, {}).get(root)
             term = self._word_term(same) if same else self._synonym_term(root)
@@ -302,20 +302,37 @@ class Ranker:
     def query_terms(self, text: str) -> tuple[dict[str, float], float]:
         """The indexed terms of the question's words with their IDF, and the weight of
         the words the FAQ does not know (each as heavy as the rarest possible term)."""
+        known, unknown, _, _ = self._read(text)
+        return known, unknown
+
+    def _misspelt_stop_word(self, word: str) -> bool:
+        """Whether a word the FAQ does not know is a misspelt stop word ("kadr")."""
+        if len(word) < MIN_STEM:
+            return False
+        found = process.extractOne(word, self._stop, scorer=fuzz.ratio, score_cutoff=FUZZY_RATIO)
+        return found is not None
+
+    def _read(self, text: str) -> tuple[dict[str, float], float, bool, frozenset[str]]:
+        """:meth:`query_terms`, and whether a word the FAQ does not know names a thing."""
         known: dict[str, float] = {}
         unknown = 0.0
+        names_unknown = False
+        things: set[str] = set()
         for word in dict.fromkeys(words(text, self.locale)):
             term = self._vocabulary_term(word)
-            if term is None and word.isdigit():
-                continue  # a quantity ("12 gun", "2 weeks") is not a topic
+            if term is None and (word.isdigit() or self._misspelt_stop_word(word)):
+                continue  # a quantity ("12 gun") is not a topic, nor "kadr" ("kadar")
             if term is None:
                 unknown += UNKNOWN_VERB if self.locale == "tr" and verb_roots(word, "tr") else 1.0
+                names_unknown = names_unknown or content_word(word, self.locale)
             else:
                 known.setdefault(term, self._idf.get(term, 0.0))
+                if term in self._generic and content_word(word, self.locale):
+                    things.add(term)
         for asked in intents(fold(text), self.locale):
             if asked in self._known:
                 known.setdefault(asked, self._idf.get(asked, 0.0) * INTENT_WEIGHT)
-        return known, unknown * self._unknown_idf * UNKNOWN_WEIGHT
+        return known, unknown * self._unknown_idf * UNKNOWN_WEIGHT, names_unknown, frozenset(things)
 
     def _phrase_fit(self, index: int, known: dict[str, float]) -> float:
         """How much of a phrase (IDF-weighted) the question's terms cover: "Kargo ucreti
@@ -330,7 +347,7 @@ class Ranker:
         """The best ``limit`` entries for ``text``, best first, scores in [0, 1]."""
         if not self.entries:
             return []
-        known, unknown_weight = self.query_terms(text)
+        known, unknown_weight, names_unknown, things = self._read(text)
         known_weight = sum(known.values())
         total_weight = known_weight + unknown_weight
         if not known or total_weight <= 0:
@@ -368,6 +385,14 @@ class Ranker:
                 + PHRASE_WEIGHT * phrase_fit[position]
                 + (1 - COVERAGE_WEIGHT - PHRASE_WEIGHT) * relative
             )
-            scored.append(Scored(entry.id, entry.question, round(score, 4), frozenset(holds)))
+            anchored = rests_on(
+                holds,
+                names_unknown
+                or not things <= self._entry_terms[position] | self._answer_terms[position],
+                self._generic,
+            )
+            scored.append(
+                Scored(entry.id, entry.question, round(score, 4), frozenset(holds), anchored)
+            )
         scored.sort(key=lambda item: item.score, reverse=True)
         return scored[:limit]

@@ -17,7 +17,7 @@ TURKISH = frozenset(
     seni siz size sizin slm selam su sunu tamam tesekkur tesekkurler var varmi ve veya ya yani
     yok merhaba iyi gunler aksamlar kolay gelsin rica ederim bey hanim dostum kardesim the
     hicbir herhangi simdi zaten sadece yine olurmu yokmu lazim normalde ekstra ilave
-    fazladan
+    fazladan satin almak alsam alayim alcam alicam alip miyiz muyuz
     """.split()
 )
 
@@ -27,7 +27,7 @@ ENGLISH = frozenset(
     get got had has have hello hey hi how i if im in is it its just me my of on or our please
     pls plz so some still than thanks that the their them then there these they this to u
     us want was we were what whats when where which who why will with would you your yours
-    ur hiya thank dear sir madam ok okay yes no not dont cant find out gets here
+    ur hiya thank dear sir madam ok okay yes no not dont cant find out gets here time
     """.split()
 )
 

@@ -32,12 +32,15 @@ TURKISH = (
     ("zorunlu", "sart", "mecbur"),
     ("takip", "izle", "asama"),
     ("kupon", "promosyon", "indirim"),
-    ("hasar", "kirik", "bozuk", "ezik", "ezil", "kusur", "defo", "catla", "yirtik"),
+    ("hasar", "kirik", "bozuk", "ezik", "ezil", "kusur", "defo", "catla", "yirtik", "kiril"),
     ("ariza", "bozul"),
     ("beden", "olcu", "kalip"),
     ("degistir", "degisim", "takas"),
     ("fatura", "fis", "makbuz"),
     ("magaza", "butik"),
+    ("iade", "cayma"),
+    ("yanlis", "hatali"),
+    ("guncelle", "duzelt"),
     ("urun", "cihaz", "parca", "esya"),
     ("tl", "lira"),
     ("hafta", "cumartesi", "pazar", "haftasonu"),
@@ -119,7 +122,7 @@ SAME_TERM = {
         "eft": "havale",
         "baska": "farkli",
     },
-    "en": {"fee": "charg"},
+    "en": {"fee": "charg", "deliveri": "deliv"},
 }
 
 

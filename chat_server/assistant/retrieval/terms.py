@@ -33,7 +33,7 @@ _VERB_ENDINGS = tuple(
         ebilir abilir
         iyom uyom iyon uyon iyoz uyoz iyo uyo iyosun uyosun iyosunuz uyosunuz iyonuz
         uyonuz iyorsun uyorsun iyorsunuz uyorsunuz emiyom amiyom emiyo amiyo icem icam
-        ucem ucam icez icaz ucaz ecem acam ecez acaz""".split(),
+        ucem ucam icez icaz ucaz ecem acam ecez acaz icek icak ucak cek cak""".split(),
         key=len,
         reverse=True,
     )
@@ -50,7 +50,7 @@ _STEMMERS = {"tr": snowballstemmer.stemmer("turkish"), "en": snowballstemmer.ste
 _NOUN_ENDINGS = tuple(
     sorted(
         """sini sinu nin nun si su ni nu yi yu ye ya yle yla la le lar ler lari leri de da
-        den dan te ta ten tan lik luk li lu mi mu i u a e s l""".split(),
+        den dan nde nda nden ndan te ta ten tan lik luk li lu mi mu i u a e s l""".split(),
         key=len,
         reverse=True,
     )
@@ -166,6 +166,39 @@ def verb_roots(word: str, locale: str) -> tuple[str, ...]:
         if found:
             return tuple(found)
     return ()
+
+
+def same_root(first: str, second: str) -> bool:
+    """Whether one stem starts the other: at five letters or more, any ending (``kargo``,
+    ``kargolanir``); at four, one more letter only (``bede``, ``beden``; not ``hava``,
+    ``havale``)."""
+    shorter, longer = sorted((first, second), key=len)
+    if len(shorter) < MIN_STEM or not longer.startswith(shorter):
+        return False
+    return len(shorter) > MIN_STEM or len(longer) - len(shorter) <= 1
+
+
+def shared_start(first: str, second: str) -> int:
+    count = 0
+    for left, right in zip(first, second, strict=False):
+        if left != right:
+            break
+        count += 1
+    return count
+
+
+#: The Turkish causative ("sildirmek", "degistirtmek"): someone else is to do it.
+_CAUSATIVE = ("dir", "dur", "tir", "tur")
+
+
+def with_causative(roots: tuple[str, ...]) -> tuple[str, ...]:
+    """Verb roots and, for a causative one, the verb it is made of ("sildir": "sil")."""
+    size = len(_CAUSATIVE[0])
+    return roots + tuple(
+        root[:-size]
+        for root in roots
+        if root.endswith(_CAUSATIVE) and len(root) - size >= MIN_VERB_ROOT
+    )
 
 
 def terms(text: str, locale: str) -> list[str]:
