@@ -7,8 +7,9 @@ thousands of them open doing nothing. The stock protocol holds, per socket, an
 response with their headers (~4 KB, needed only until the handshake is answered;
 the ASGI scope keeps its own copy of the request headers). This subclass swaps the
 queue and the event for minimal equivalents that allocate only while something
-waits, and drops the handshake objects once ``websocket.accept`` went out. What goes
-over the wire is unchanged.
+waits, and drops the handshake objects once ``websocket.accept`` went out (emptying the
+request's headers, which websockets' parser keeps referenced). What goes over the wire
+is unchanged.
 
 The stock protocol is a private uvicorn module, so what the subclass relies on is
 checked when this module loads (:func:`compatibility_problem`): if uvicorn changed it
@@ -217,7 +218,14 @@ class _LeanProtocol(websockets_sansio_impl.WebSocketsSansIOProtocol):
     async def send(self, message: Any) -> None:
         await super().send(message)
         if self.handshake_complete and getattr(self, "response", None) is not None:
-            # Answered: the handshake's request and response are not used again.
+            # Answered: the handshake's request and response are not used again. The
+            # request stays referenced all the same, for the socket's whole life, by a
+            # local of websockets' parser generator (``ServerProtocol.parse``): emptying
+            # its headers is what frees them (~2.5 KB a socket; the scope has a copy).
+            request = getattr(self, "request", None)
+            headers = getattr(request, "headers", None)
+            if headers is not None:
+                headers.clear()
             self.request = None  # type: ignore[assignment]
             self.response = None  # type: ignore[assignment]
 

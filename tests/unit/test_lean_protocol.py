@@ -76,3 +76,66 @@ def test_an_unchanged_module_keeps_the_lean_protocol_without_a_warning(caplog):
         chosen = lean_protocol.choose_protocol("0.55.0", websockets_sansio_impl)
     assert chosen is lean_protocol._LeanProtocol
     assert caplog.text == ""
+
+
+async def test_an_open_socket_no_longer_holds_its_handshake_headers_but_the_app_still_has_them():
+    """websockets' parser keeps the handshake request for the socket's whole life; the lean
+    protocol empties its headers once the handshake is answered (the scope has a copy)."""
+    import asyncio
+    import base64
+    import gc
+    import os
+
+    import uvicorn
+    from websockets.http11 import Request
+
+    from tests.support.servers import free_port
+
+    async def app(scope, receive, send):
+        if scope["type"] != "websocket":
+            return
+        await receive()  # websocket.connect
+        await send({"type": "websocket.accept"})
+        agent = dict(scope["headers"]).get(b"user-agent", b"").decode()
+        await send({"type": "websocket.send", "text": agent})
+        await receive()  # until the client goes
+
+    port = free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, ws=lean_protocol.LeanWebSocketsProtocol, log_level="error"
+    )
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve())
+    for _ in range(500):  # uvicorn offers no event for "listening"
+        if server.started:
+            break
+        await asyncio.sleep(0.01)
+    assert server.started
+    # A raw TCP client: no client-side Request object in this process to confuse gc below.
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    key = base64.b64encode(os.urandom(16)).decode()
+    writer.write(
+        (
+            "GET /ws/held-headers HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+            "User-Agent: ShopperBrowser/1.0\r\n\r\n"
+        ).encode()
+    )
+    await writer.drain()
+    try:
+        response = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+        assert response.startswith(b"HTTP/1.1 101")
+        frame = await asyncio.wait_for(reader.readexactly(2), 5)
+        text = await asyncio.wait_for(reader.readexactly(frame[1] & 0x7F), 5)
+        assert text == b"ShopperBrowser/1.0"  # the app read the header from its scope
+        held = [
+            obj
+            for obj in gc.get_objects()
+            if isinstance(obj, Request) and obj.path == "/ws/held-headers"
+        ]
+        assert held, "websockets no longer keeps the request: the emptying can go"
+        assert all(len(request.headers) == 0 for request in held)
+    finally:
+        writer.close()
+        server.should_exit = True
+        await asyncio.wait_for(serving, 10)
