@@ -60,8 +60,8 @@ RESCUE = 1.2
 #: Fewer entries than this give no meaningful z-score: no rescue.
 MIN_ENTRIES = 3
 #: Passages embedded per call to the engine: a question waiting for the model waits for
-#: at most one batch (~20 ms a passage on one core).
-BATCH = 16
+#: at most one batch (20-30 ms a passage on one core).
+BATCH = 4
 #: Passage vectors kept per process (384 float32 each: 1.5 kB).
 CACHED_TEXTS = 20_000
 #: Engine threads (OpenMP) unless OMP_NUM_THREADS says otherwise: the server is one
