@@ -6,11 +6,19 @@ confident (``retrieval.confidence``), with the best candidates either way. The i
 of a site and language is built once and kept in memory; each call first reads the
 entries' count and newest ``updated_at`` (one indexed aggregate), so an entry written
 by any process rebuilds the index on the next question everywhere.
+
+When the ranker is unsure, the sentence embeddings of the entries
+(``retrieval.semantic``) may still pick the entry: they are computed in a thread after
+the lexical index is built, so the first questions after a change are answered by the
+ranker alone until they are ready (seconds for a few dozen entries; see
+``bench/faq_search.py`` for a thousand). ``CHAT_ASSISTANT_EMBEDDINGS=off`` (or a
+platform the model cannot load on) leaves the ranker alone.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,10 +29,20 @@ from sqlalchemy import Connection, func, select
 from chat_server.assistant.faq import ENTRY, LOCALES, FaqEntryView, entry_view
 from chat_server.assistant.retrieval.confidence import confident
 from chat_server.assistant.retrieval.ranker import FaqDocument, Ranker
+from chat_server.assistant.retrieval.semantic import SemanticIndex, model, worth_asking
 from chat_server.assistant.unanswered import record_unanswered
 from chat_server.runtime.state import Runtime
 
-__all__ = ["Candidate", "Match", "best_answer", "forget_indexes", "record_unanswered"]
+__all__ = [
+    "Candidate",
+    "Match",
+    "best_answer",
+    "embeddings_built",
+    "forget_indexes",
+    "record_unanswered",
+]
+
+log = logging.getLogger(__name__)
 
 MAX_TEXT = 1000
 MAX_CANDIDATES = 5
@@ -61,19 +79,47 @@ class Match:
 Version = tuple[int, datetime | None]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Index:
     version: Version
     ranker: Ranker
     entries: dict[str, FaqEntryView]
+    #: The entries' sentence embeddings, once built (None before, or without a model).
+    semantic: SemanticIndex | None = None
 
 
 _indexes: OrderedDict[tuple[str, str], _Index] = OrderedDict()
+#: Embeddings being computed (a reference keeps each task alive until it ends).
+_building: set[asyncio.Task[None]] = set()
 
 
 def forget_indexes() -> None:
     """Drop every cached index (tests; a process never needs to)."""
     _indexes.clear()
+
+
+async def embeddings_built() -> None:
+    """Wait until the embeddings being computed are attached to their indexes."""
+    while _building:
+        await asyncio.gather(*_building, return_exceptions=True)
+
+
+def _embedded(documents: list[FaqDocument]) -> SemanticIndex | None:
+    """The entries' embeddings (in a thread), None when there is no model."""
+    return SemanticIndex(documents) if model() is not None else None
+
+
+async def _attach_semantic(index: _Index, documents: list[FaqDocument]) -> None:
+    try:
+        index.semantic = await asyncio.to_thread(_embedded, documents)
+    except Exception:
+        log.exception("assistant: embedding the FAQ entries failed; lexical search only")
+
+
+def _embed_later(index: _Index, documents: list[FaqDocument]) -> None:
+    task = asyncio.create_task(_attach_semantic(index, documents))
+    _building.add(task)
+    task.add_done_callback(_building.discard)
 
 
 def _versions(connection: Connection, site_id: str) -> dict[str, Version]:
@@ -110,6 +156,8 @@ async def _index(rt: Runtime, site_id: str, locale: str, version: Version) -> _I
     # A thousand entries take most of a second to index: off the event loop.
     ranker = await asyncio.to_thread(Ranker, documents, locale)
     built = _Index(version, ranker, {entry.id: entry for entry in entries})
+    if rt.settings.assistant_embeddings and documents:
+        _embed_later(built, documents)
     _indexes[key] = built
     _indexes.move_to_end(key)
     while len(_indexes) > MAX_INDEXES:
@@ -128,6 +176,10 @@ async def best_answer(rt: Runtime, site_id: str, locale: str, text: str) -> Matc
     index = await _index(rt, site_id, searched, versions[searched])
     ranked = index.ranker.rank(text[:MAX_TEXT], MAX_CANDIDATES)
     chosen = confident(ranked)
+    semantic = index.semantic
+    if chosen is None and semantic is not None and worth_asking(ranked):
+        # ~20 ms on one core: the question is embedded in a thread, once.
+        chosen = await asyncio.to_thread(semantic.rescue, ranked, text[:MAX_TEXT])
     return Match(
         index.entries[chosen.id] if chosen else None,
         [Candidate(item.id, item.question, item.score) for item in ranked],

@@ -74,6 +74,9 @@ class Settings:
     uploads: str = "files"  # CHAT_UPLOADS: "files" (under data_dir/uploads) or "database"
     upload_max_bytes: int = 10 * 1024 * 1024  # CHAT_UPLOAD_MAX_BYTES (at most 64 MiB)
     uploads_per_hour: int = 20  # CHAT_UPLOADS_PER_HOUR: files one visitor may upload an hour
+    # CHAT_ASSISTANT_EMBEDDINGS: "on" (default) or "off"; off, the FAQ assistant matches
+    # by words only, without the sentence-embedding model (assistant/retrieval/semantic.py)
+    assistant_embeddings: bool = True
 
     @property
     def is_sqlite(self) -> bool:
@@ -233,6 +236,16 @@ def _uploads(value: str | None) -> str:
     raise SettingsError("CHAT_UPLOADS", f'{value!r}: use "files" or "database"')
 
 
+def _switch(variable: str, value: str | None, default: bool) -> bool:
+    if value in (None, ""):
+        return default
+    if value.lower() in ("on", "true", "1", "yes"):
+        return True
+    if value.lower() in ("off", "false", "0", "no"):
+        return False
+    raise SettingsError(variable, f'{value!r}: use "on" or "off"')
+
+
 def _mail_settings(env: Mapping[str, str], number: Callable[[str, float], float]) -> MailSettings:
     try:
         return load_mail_settings(env, number)
@@ -299,4 +312,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         uploads=_uploads(env.get("CHAT_UPLOADS")),
         upload_max_bytes=int(min(number("CHAT_UPLOAD_MAX_BYTES", 10 * 1024 * 1024), 64 << 20)),
         uploads_per_hour=int(number("CHAT_UPLOADS_PER_HOUR", 20)),
+        assistant_embeddings=_switch(
+            "CHAT_ASSISTANT_EMBEDDINGS", env.get("CHAT_ASSISTANT_EMBEDDINGS"), True
+        ),
     )

