@@ -11,8 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
-TRUE_WORDS = ("1", "true", "yes", "on")
-FALSE_WORDS = ("", "0", "false", "no", "off")
+from chat_server.config.flags import read_flag
 
 
 class MailSettingError(ValueError):
@@ -108,10 +107,9 @@ def parse_smtp_url(value: str) -> SmtpServer:
 
 
 def _flag(variable: str, name: str, raw: str) -> bool:
-    if raw in TRUE_WORDS:
-        return True
-    if raw in FALSE_WORDS:
-        return False
+    value = read_flag(raw)
+    if value is not None:
+        return value
     raise MailSettingError(variable, f"{name}={raw!r} is not true or false")
 
 

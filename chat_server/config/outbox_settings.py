@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-TRUE_WORDS = ("1", "true", "yes", "on")
-FALSE_WORDS = ("", "0", "false", "no", "off")
+from chat_server.config.flags import read_flag
 
 
 class OutboxSettingError(ValueError):
@@ -47,10 +46,9 @@ class OutboxSettings:
 
 def _flag(env: Mapping[str, str], name: str) -> bool:
     raw = env.get(name, "").strip().lower()
-    if raw in TRUE_WORDS:
-        return True
-    if raw in FALSE_WORDS:
-        return False
+    value = read_flag(raw)
+    if value is not None:
+        return value
     raise OutboxSettingError(name, f"{raw!r} is not true or false")
 
 

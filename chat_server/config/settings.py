@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from chat_server.config.flags import read_flag
 from chat_server.config.mail_settings import MailSettingError, MailSettings, load_mail_settings
 from chat_server.config.outbox_settings import (
     OutboxSettingError,
@@ -239,10 +240,9 @@ def _uploads(value: str | None) -> str:
 def _switch(variable: str, value: str | None, default: bool) -> bool:
     if value in (None, ""):
         return default
-    if value.lower() in ("on", "true", "1", "yes"):
-        return True
-    if value.lower() in ("off", "false", "0", "no"):
-        return False
+    flag = read_flag(value.lower())
+    if flag is not None:
+        return flag
     raise SettingsError(variable, f'{value!r}: use "on" or "off"')
 
 
