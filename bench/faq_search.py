@@ -1,6 +1,6 @@
 """Latency of the assistant's FAQ search over 1,000 entries (issue 14).
 
-    python -m bench.faq_search [--entries 1000] [--rounds 5] [--evaluate held_out_2.json]
+    python -m bench.faq_search [--entries 1000] [--rounds 5] [--evaluate held_out_9.json ...]
                                [--no-embeddings]
 
 Builds a site with ``--entries`` FAQ entries (the 64 of ``tests/data/assistant/`` and
@@ -27,7 +27,7 @@ from typing import Any
 
 from chat_server.admin.sites import create_site
 from chat_server.assistant import faq_import, matching
-from chat_server.assistant.retrieval.confidence import confident
+from chat_server.assistant.retrieval.chooser import decide
 from chat_server.assistant.retrieval.ranker import FaqDocument, Ranker
 from chat_server.assistant.retrieval.semantic import SemanticIndex
 from chat_server.config.settings import Settings, load_settings
@@ -123,7 +123,7 @@ def evaluate(name: str, embeddings: bool) -> dict[str, Any]:
     """Issue 14's figures on one question set of ``tests/data/assistant``: the share of
     answerable questions answered with the right entry, of off-topic questions left
     unanswered, and of the answers sent that were wrong (a wrong entry, or any answer to
-    an off-topic question). The ranker, threshold and embeddings are the assistant's own."""
+    an off-topic question). The ranker, embeddings and answer model are the assistant's own."""
     rankers = {}
     semantic: dict[str, SemanticIndex] = {}
     for locale in ("tr", "en"):
@@ -137,11 +137,8 @@ def evaluate(name: str, embeddings: bool) -> dict[str, Any]:
             semantic[locale] = SemanticIndex(documents)
     counts = dict.fromkeys(("right", "wrong", "silent", "refused", "answered_off_topic"), 0)
     for question in json.loads((DATA / name).read_text(encoding="utf-8"))["questions"]:
-        ranked = rankers[question["locale"]].rank(question["text"])
-        chosen = confident(ranked)
-        if chosen is None and question["locale"] in semantic:
-            chosen = semantic[question["locale"]].rescue(ranked, question["text"])
-        got = chosen.id if chosen else None
+        locale = question["locale"]
+        got = decide(rankers[locale], semantic.get(locale), question["text"]).chosen
         if question["expected"] is None:
             counts["refused" if got is None else "answered_off_topic"] += 1
         elif got == question["expected"]:
@@ -169,7 +166,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--evaluate",
         metavar="SET",
-        help="also score a question set, e.g. held_out_2.json (the held-out set)",
+        action="append",
+        default=[],
+        help="also score a question set, e.g. held_out_9.json (a held-out set); repeatable",
     )
     parser.add_argument("--no-embeddings", action="store_true", help="the lexical ranker alone")
     args = parser.parse_args(argv)
@@ -184,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         upgrade_to_head(settings)
         result = asyncio.run(measure(args.entries, args.rounds, settings))
     if args.evaluate:
-        result["evaluation"] = evaluate(args.evaluate, not args.no_embeddings)
+        result["evaluations"] = [evaluate(name, not args.no_embeddings) for name in args.evaluate]
     print(json.dumps(result, indent=2))
     return 0
 

@@ -396,7 +396,8 @@ def write(results: dict[str, Any], output: Path) -> None:
             f"`{assistant['command']}`: a real SQLite database with {assistant.get('entries', 0):,} "
             "FAQ entries, every question of the tuning sets asked twice through the function the "
             "assistant and `GET /api/v1/faq/search` call; the figures are those of the held-out "
-            "set (`tests/data/assistant/README.md`), which the method was never tuned on."
+            "sets (`tests/data/assistant/README.md`), which the method was never tuned or "
+            "trained on."
         )
         add("")
     add("## Results")

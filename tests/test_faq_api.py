@@ -239,8 +239,9 @@ def test_search_answers_informal_turkish_and_refuses_off_topic(
     assert status == 200 and fallback["answer"]["question"] == "İade nasıl yapılır?"
 
 
-#: A question the lexical ranker hands over (its words score the entry under the
-#: threshold) and the sentence embeddings agree on: "Ürün değişimi nasıl yapılır?".
+#: A question the lexical ranker's own rule hands over (its words score the entry under
+#: the threshold) and the answer model, reading the sentence embeddings too, sends:
+#: "Ürün değişimi nasıl yapılır?".
 #: From held_out_5.json, tuning data.
 PARAPHRASE = "baska renk ile degistirebilir miyim"
 
@@ -270,7 +271,7 @@ def search(server: Server, site_id: str, token: str, text: str) -> dict[str, Any
     return found
 
 
-def test_the_embeddings_answer_a_paraphrase_the_words_alone_leave_to_a_person(
+def test_with_the_embeddings_a_paraphrase_the_words_alone_leave_to_a_person_is_answered(
     server: Server,
 ) -> None:
     site, token, exchange = shop_with_the_turkish_faq(server)

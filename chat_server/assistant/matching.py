@@ -7,12 +7,13 @@ of a site and language is built once and kept in memory; each call first reads t
 entries' count and newest ``updated_at`` (one indexed aggregate), so an entry written
 by any process rebuilds the index on the next question everywhere.
 
-When the ranker is unsure, the sentence embeddings of the entries
-(``retrieval.semantic``) may still pick the entry: they are computed in a thread after
-the lexical index is built, so the first questions after a change are answered by the
-ranker alone until they are ready (seconds for a few dozen entries; see
-``bench/faq_search.py`` for a thousand). ``CHAT_ASSISTANT_EMBEDDINGS=off`` (or a
-platform the model cannot load on) leaves the ranker alone.
+The decision is ``retrieval.chooser``'s: a learned model weighs the ranker's reading
+and the entries' sentence embeddings (``retrieval.semantic``). The embeddings are
+computed in a thread after the lexical index is built (the model is loaded there too),
+so the first questions after a change are decided by the ranker's own rule until they
+are ready (seconds for a few dozen entries; see ``bench/faq_search.py`` for a thousand).
+``CHAT_ASSISTANT_EMBEDDINGS=off`` (or a platform the embeddings cannot load on) leaves
+the ranker's rule alone.
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from chat_server.assistant.faq import ENTRY, LOCALES, FaqEntryView, entry_view
-from chat_server.assistant.retrieval.confidence import confident
+from chat_server.assistant.retrieval import chooser
 from chat_server.assistant.retrieval.ranker import FaqDocument, Ranker
-from chat_server.assistant.retrieval.semantic import SemanticIndex, model, worth_asking
+from chat_server.assistant.retrieval.semantic import SemanticIndex, model
 from chat_server.assistant.unanswered import record_unanswered
 from chat_server.runtime.state import Runtime
 
@@ -45,7 +46,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 1000
-MAX_CANDIDATES = 5
 #: Indexes kept per process (a site and a language each), least recently used dropped.
 MAX_INDEXES = 256
 
@@ -105,8 +105,12 @@ async def embeddings_built() -> None:
 
 
 def _embedded(documents: list[FaqDocument]) -> SemanticIndex | None:
-    """The entries' embeddings (in a thread), None when there is no model."""
-    return SemanticIndex(documents) if model() is not None else None
+    """The entries' embeddings (in a thread), None when there is no model; the answer
+    model is loaded here too, off the event loop."""
+    if model() is None:
+        return None
+    chooser.model()
+    return SemanticIndex(documents)
 
 
 async def _attach_semantic(index: _Index, documents: list[FaqDocument]) -> None:
@@ -174,14 +178,14 @@ async def best_answer(rt: Runtime, site_id: str, locale: str, text: str) -> Matc
     if searched is None or not text.strip():
         return Match(None, [], searched)
     index = await _index(rt, site_id, searched, versions[searched])
-    ranked = index.ranker.rank(text[:MAX_TEXT], MAX_CANDIDATES)
-    chosen = confident(ranked)
-    semantic = index.semantic
-    if chosen is None and semantic is not None and worth_asking(ranked):
-        # ~20 ms on one core: the question is embedded in a thread, once.
-        chosen = await asyncio.to_thread(semantic.rescue, ranked, text[:MAX_TEXT])
+    text = text[:MAX_TEXT]
+    if index.semantic is None:
+        decision = chooser.decide(index.ranker, None, text)
+    else:
+        # The question is embedded (~20 ms on one core) and the model asked: in a thread.
+        decision = await asyncio.to_thread(chooser.decide, index.ranker, index.semantic, text)
     return Match(
-        index.entries[chosen.id] if chosen else None,
-        [Candidate(item.id, item.question, item.score) for item in ranked],
+        index.entries[decision.chosen] if decision.chosen else None,
+        [Candidate(item.id, item.question, item.score) for item in decision.listed],
         searched,
     )

@@ -1,14 +1,16 @@
 """The assistant's retrieval measured on questions written the way shoppers write.
 
-``tests/data/assistant/tuning.json``, ``held_out.json``, ``held_out_3.json``,
-``held_out_4.json``, ``held_out_5.json`` and ``held_out_6.json`` are what the method and
-thresholds were chosen on; ``held_out_2.json``, ``held_out_7.json`` and ``held_out_8.json``
-were never tuned on, and are only measured here (``tests/data/assistant/README.md`` has the
-history). What is measured is what the assistant sends: the ranker's confident entry, else
-the one its sentence embeddings rescue (``retrieval.semantic``). Issue 14's figures:
-the share of answerable questions answered with the right entry, the share of
-off-topic questions left unanswered, and the share of the answers sent that were wrong
-(a wrong entry, or any answer to an off-topic question).
+``tests/data/assistant/tuning.json``, ``held_out.json`` and ``held_out_3.json`` to
+``held_out_8.json`` are what the method was chosen on, and since assistant-r30 what the
+answer model (``retrieval.chooser``) is trained on: on them it scores in-sample, and
+``test_faq_chooser.py`` has its honest leave-one-set-out figures. ``held_out_2.json`` and
+``held_out_9.json`` were never tuned or trained on, and are only measured here
+(``tests/data/assistant/README.md`` has the history). What is measured is what the
+assistant sends once the embeddings are built: the answer model's choice over the ranker's
+and the embeddings' readings. Issue 14's figures: the share of answerable questions
+answered with the right entry, the share of off-topic questions left unanswered, and the
+share of the answers sent that were wrong (a wrong entry, or any answer to an off-topic
+question).
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ from pathlib import Path
 import pytest
 
 from chat_server.assistant.retrieval.anchors import content_word
+from chat_server.assistant.retrieval.chooser import decide
 from chat_server.assistant.retrieval.confidence import confident
 from chat_server.assistant.retrieval.intents import intents
 from chat_server.assistant.retrieval.lemmas import merged_roots, unglued, verb_lemmas
-from chat_server.assistant.retrieval.ranker import FaqDocument, Ranker, Scored
+from chat_server.assistant.retrieval.ranker import FaqDocument, Ranker
 from chat_server.assistant.retrieval.semantic import SemanticIndex
 from chat_server.assistant.retrieval.synonyms import paraphrased
 from chat_server.assistant.retrieval.terms import (
@@ -58,11 +61,10 @@ def embedded() -> dict[str, SemanticIndex]:
     return {locale: SemanticIndex(documents(locale)) for locale in ("tr", "en")}
 
 
-def answer(locale: str, text: str, ranker: Ranker | None = None) -> Scored | None:
-    """What the assistant sends: the ranker's confident entry, else the one the
-    embeddings rescue (``matching.best_answer`` once the embeddings are built)."""
-    ranked = (ranker or rankers()[locale]).rank(text)
-    return confident(ranked) or embedded()[locale].rescue(ranked, text)
+def answer(locale: str, text: str, ranker: Ranker | None = None) -> str | None:
+    """The entry the assistant sends (``matching.best_answer`` once the embeddings are
+    built): the answer model's choice over both readings, or None."""
+    return decide(ranker or rankers()[locale], embedded()[locale], text).chosen
 
 
 @dataclass
@@ -95,8 +97,7 @@ def measure(name: str) -> Measured:
     questions = json.loads((DATA / name).read_text(encoding="utf-8"))["questions"]
     measured = Measured()
     for question in questions:
-        chosen = answer(question["locale"], question["text"], by_locale[question["locale"]])
-        got = chosen.id if chosen else None
+        got = answer(question["locale"], question["text"], by_locale[question["locale"]])
         if question["expected"] is None:
             if got is None:
                 measured.refused_off_topic += 1
@@ -135,77 +136,58 @@ def test_the_held_out_questions_meet_issue_14s_targets_where_measured() -> None:
     # wrong; 12 of 17 off-topic refused (0.706, down from 14: "is your warranty better than
     # amazon's", "can i work at your store" answered); 5 wrong of 91 sent (0.055). Floors
     # at the measured figures: issue 14's 0.80 refused is not reached on this set.
-    assert measured.answered_right >= 0.90, measured
-    assert measured.refused >= 0.70, measured
-    assert measured.wrong_answers <= 0.06, measured
-
-
-def test_the_seventh_held_out_set_meets_issue_14s_targets_where_measured() -> None:
-    measured = measure("held_out_7.json")
-    # held_out_7.json: written on 2026-12-07 from the FAQ files only, committed alone
-    # (9e7d5c3) before any change or measurement, never tuned on (134 questions, 108
-    # answerable, 26 off-topic). Measured once with the method of assistant-r28: 66 right
-    # (0.611), 42 left to a person, none wrong; 24 of 26 off-topic refused (0.923); 2 wrong
-    # of 68 answers sent (0.029). The method before it: 67 right, 19 of 26 refused (0.731),
-    # 7 wrong of 74 sent (0.095). Floors at the measured figures; issue 14's 0.85 answered
-    # right is not reached on this set.
-    # With the sentence embeddings of assistant-r29, measured once: 70 right (0.648, +4),
-    # 38 left to a person, none wrong; 24 of 26 refused (0.923); 2 wrong of 72 sent (0.028).
-    assert measured.answered_right >= 0.64, measured
-    assert measured.refused >= 0.92, measured
-    assert measured.wrong_answers <= 0.03, measured
-
-
-def test_the_eighth_held_out_set_where_measured() -> None:
-    measured = measure("held_out_8.json")
-    # held_out_8.json: written on 2026-12-07 by assistant-r29 from the FAQ files only,
-    # committed alone (8994afd) before any change or measurement, never tuned on (131
-    # questions, 106 answerable, 25 off-topic). Measured once with the method of
-    # assistant-r29 (2e9fa7f): 75 right (0.708), 26 left to a person, 5 wrong entries; 24
-    # of 25 off-topic refused (0.960); 6 wrong of 81 answers sent (0.074). The ranker alone
-    # scores the same: the embeddings rescued none of its questions. Floors at the
-    # measured figures; issue 14's 0.85 answered right is not reached on this set.
-    assert measured.answered_right >= 0.70, measured
-    assert measured.refused >= 0.96, measured
+    # With the answer model of assistant-r30 (trained on the tuning sets and held_out_7 and
+    # held_out_8, never on this one), measured once: 89 right (0.937, +3), 6 left to a
+    # person, none wrong; 10 of 17 off-topic refused (0.588, down from 12: "magazada
+    # calismak istiyorum cv nereye", "my password manager is broken" answered too); 7
+    # wrong of 96 sent (0.073). Floors at the measured figures: issue 14's 0.80 refused is
+    # not reached on this set.
+    assert measured.answered_right >= 0.93, measured
+    assert measured.refused >= 0.58, measured
     assert measured.wrong_answers <= 0.08, measured
+
+
+def test_the_ninth_held_out_set_where_measured() -> None:
+    measured = measure("held_out_9.json")
+    # held_out_9.json: written on 2026-12-07 by assistant-r30 from the FAQ files only,
+    # committed alone (cf39c79) before any change or measurement, never tuned or trained
+    # on (136 questions, 111 answerable, 25 off-topic). Measured once with the answer model
+    # of assistant-r30: 69 right (0.622), 41 left to a person, 1 wrong entry; 24 of 25
+    # off-topic refused (0.960); 2 wrong of 71 answers sent (0.028). The method before it
+    # (assistant-r29) scores 58 right (0.523), 24 of 25 refused, 1 wrong of 59 sent.
+    # Floors at the measured figures; issue 14's 0.85 answered right is not reached.
+    assert measured.answered_right >= 0.62, measured
+    assert measured.refused >= 0.96, measured
+    assert measured.wrong_answers <= 0.03, measured
 
 
 @pytest.mark.parametrize(
     ("name", "right", "refused", "wrong_answers"),
     [
-        # tuning.json: 85 of 87 right, 20 of 22 off-topic refused, 2 wrong of 87 sent
-        # (assistant-r27; before: 83 of 87, 20 of 22, 2 of 85, when the floor of right
-        # answers had fallen from 0.96 to 0.95 by one question). The embeddings of
-        # assistant-r29 change nothing here.
-        ("tuning.json", 0.97, 0.90, 0.03),
-        # held_out.json, the first held-out set: measured once at 0.794 right, then its
-        # misses chose the verb-root lookup, so it is tuning data now: 63 of 68 right,
-        # 20 of 21 refused, 2 wrong of 65 sent (before assistant-r27: 61, 20, 2 of 63;
-        # before 2026-12-07: 56, 21, 4 of 60). With the embeddings (assistant-r29): 64 of
-        # 68 right, 20 of 21 refused, 2 wrong of 66.
-        ("held_out.json", 0.94, 0.95, 0.04),
-        # held_out_3.json, a check written before a letter-similarity trial (README),
-        # tuning data since: 75 of 78 right, 16 of 17 refused, 1 wrong of 76 sent
-        # (before assistant-r27: 71, 16, 1 of 72; before 2026-12-07: 60, 15, 3 of 63).
-        # With the embeddings (assistant-r29): 76 of 78 right, 16 of 17, 1 wrong of 77.
-        ("held_out_3.json", 0.97, 0.94, 0.02),
-        # held_out_4.json, held out until it was measured once with the method of
-        # 2026-12-07 (71 of 113 right, 16 of 20 refused, 6 wrong of 77 sent), tuning
-        # data since assistant-r26: 93 of 113 right, 17 of 20 refused, 4 wrong of 97
-        # (before assistant-r27: 80, 17, 4 of 84). With the embeddings (assistant-r29): 96
-        # of 113 right, 17 of 20 refused, 4 wrong of 100.
-        ("held_out_4.json", 0.84, 0.85, 0.04),
-        # held_out_5.json, held out until it was measured once with the method of
-        # assistant-r26 (73 of 108 right, 20 of 21 refused, 1 wrong of 74 sent), tuning
-        # data since assistant-r27: 96 of 108 right, 20 of 21 refused, 1 wrong of 97;
-        # assistant-r28: 96 of 108 right, 21 of 21 refused, no wrong answer of 96 sent;
-        # with the embeddings (assistant-r29): 101 of 108 right, 21 of 21, none wrong of 101.
-        ("held_out_5.json", 0.93, 1.00, 0.01),
-        # held_out_6.json, held out until it was measured once with the method of
-        # assistant-r27 (82 of 115 right, 16 of 20 refused, 4 wrong of 86 sent), tuning
-        # data since assistant-r28: 91 of 115 right, 20 of 20 refused, no wrong of 91; with
-        # the embeddings (assistant-r29): 92 of 115 right, 20 of 20, no wrong of 92.
-        ("held_out_6.json", 0.80, 1.00, 0.01),
+        # The answer model's training sets (assistant-r30), so these figures are in-sample:
+        # a check that the shipped model, ranker and embeddings still work together, not
+        # an estimate (test_faq_chooser.py has the leave-one-set-out one). The figures of
+        # the methods before, and when each set was held out, are in the README.
+        # tuning.json: 85 of 87 right, 22 of 22 refused, none wrong of 85 sent.
+        ("tuning.json", 0.97, 1.00, 0.01),
+        # held_out.json: 66 of 68 right, 21 of 21 refused, none wrong of 66.
+        ("held_out.json", 0.97, 1.00, 0.01),
+        # held_out_3.json: 78 of 78 right, 17 of 17 refused, none wrong of 78.
+        ("held_out_3.json", 1.00, 1.00, 0.01),
+        # held_out_4.json: 110 of 113 right, 20 of 20 refused, 1 wrong of 111.
+        ("held_out_4.json", 0.97, 1.00, 0.01),
+        # held_out_5.json: 107 of 108 right, 21 of 21 refused, none wrong of 107.
+        ("held_out_5.json", 0.99, 1.00, 0.01),
+        # held_out_6.json: 113 of 115 right, 20 of 20 refused, none wrong of 113.
+        ("held_out_6.json", 0.98, 1.00, 0.01),
+        # held_out_7.json, held out until assistant-r30 (measured with r28 and r29: 70 of 108
+        # right, 24 of 26 refused, 2 wrong of 72 sent): 103 of 108 right, 26 of 26 refused,
+        # none wrong of 103.
+        ("held_out_7.json", 0.95, 1.00, 0.01),
+        # held_out_8.json, held out until assistant-r30 (measured with r29: 75 of 106 right,
+        # 24 of 25 refused, 6 wrong of 81 sent): 98 of 106 right, 25 of 25 refused, 1 wrong
+        # of 99.
+        ("held_out_8.json", 0.92, 1.00, 0.02),
     ],
 )
 def test_the_tuning_questions_still_score_as_tuned(
@@ -269,23 +251,20 @@ def test_a_turkish_verb_the_faq_writes_in_several_forms_is_one_term() -> None:
 def test_informal_turkish_finds_its_entry_and_off_topic_finds_none(
     text: str, expected: str | None
 ) -> None:
-    chosen = answer("tr", text)
-    assert (chosen.id if chosen else None) == expected
+    assert answer("tr", text) == expected
 
 
-def test_the_embeddings_rescue_a_paraphrase_the_ranker_alone_hands_over() -> None:
-    # held_out_5.json (tuning data): the words score "Ürün değişimi nasıl yapılır?" under
-    # the threshold; the embeddings put the same entry clearly first.
+def test_the_answer_model_sends_a_paraphrase_the_ranker_alone_hands_over() -> None:
+    # held_out_5.json (training data): the words score "Ürün değişimi nasıl yapılır?" under
+    # the ranker's threshold; with the embeddings the model sends it.
     text = "baska renk ile degistirebilir miyim"
     ranked = rankers()["tr"].rank(text)
     assert confident(ranked) is None and ranked[0].id == "degisim"
-    chosen = answer("tr", text)
-    assert chosen is not None and chosen.id == "degisim"
-    # The embeddings also put "How do I return an item?" first for a rental car, but the
-    # words and the embedding together are not sure enough: still a person's question.
+    assert answer("tr", text) == "degisim"
+    # Both readings put "How do I return an item?" first for a rental car, but the model
+    # does not find it likely enough: still a person's question.
     assert rankers()["en"].rank("how do i return a rental car")[0].id == "returns_how"
     assert answer("en", "how do i return a rental car") is None
-    # An entry the anchoring refuses stays refused whatever the embeddings say.
     assert answer("tr", "wifi sifremi unuttum") is None
 
 

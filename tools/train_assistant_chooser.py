@@ -1,0 +1,176 @@
+"""Train the assistant's answer model (``chat_server/assistant/retrieval/chooser.py``).
+
+    python -m tools.train_assistant_chooser [--check] [--cross-validate]
+
+Reads the FAQ files and the training question sets of ``tests/data/assistant``
+(:data:`TRAINING_SETS`; never ``held_out_2.json`` or ``held_out_9.json``), gathers both
+readings of every question (``retrieval.evidence``), labels each candidate right or not,
+fits the model and writes ``chooser_model.pkl``. The fit is deterministic: the same code
+and data give the same model (``tests/unit/test_faq_chooser.py`` checks the shipped one).
+``--cross-validate`` prints, for each training set, what a model trained on the others
+does on it, at :data:`chooser.THRESHOLD`: how the threshold was chosen.
+``--check`` only says whether the shipped model is the one this code trains.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import sys
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sklearn
+from sklearn.ensemble import HistGradientBoostingClassifier
+
+from chat_server.assistant.retrieval import chooser
+from chat_server.assistant.retrieval.evidence import FEATURES, candidate_features, gather
+from chat_server.assistant.retrieval.ranker import FaqDocument, Ranker
+from chat_server.assistant.retrieval.semantic import SemanticIndex
+
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "assistant"
+TRAINING_SETS = (
+    "tuning.json",
+    "held_out.json",
+    "held_out_3.json",
+    "held_out_4.json",
+    "held_out_5.json",
+    "held_out_6.json",
+    "held_out_7.json",
+    "held_out_8.json",
+)
+#: Chosen by leave-one-set-out figures on the training sets (``--cross-validate``).
+PARAMETERS: dict[str, Any] = {
+    "max_iter": 200,
+    "learning_rate": 0.05,
+    "max_leaf_nodes": 15,
+    "min_samples_leaf": 20,
+    "l2_regularization": 1.0,
+    "early_stopping": False,
+    "random_state": 0,
+}
+
+Question = dict[str, Any]
+Rows = list[tuple[str, list[float]]]
+
+
+def documents(locale: str) -> list[FaqDocument]:
+    entries = json.loads((DATA / f"faq_{locale}.json").read_text(encoding="utf-8"))
+    return [
+        FaqDocument(item["key"], item["question"], tuple(item["alternates"]), item["answer"])
+        for item in entries
+    ]
+
+
+@cache
+def readers() -> dict[str, tuple[Ranker, SemanticIndex]]:
+    return {
+        locale: (Ranker(documents(locale), locale), SemanticIndex(documents(locale)))
+        for locale in ("tr", "en")
+    }
+
+
+def questions(name: str) -> list[Question]:
+    found: list[Question] = json.loads((DATA / name).read_text(encoding="utf-8"))["questions"]
+    return found
+
+
+def candidates(question: Question) -> Rows:
+    ranker, semantic = readers()[question["locale"]]
+    evidence = gather(ranker, semantic, question["text"])
+    return candidate_features(evidence) if evidence else []
+
+
+@cache
+def read_set(name: str) -> list[tuple[Question, Rows]]:
+    return [(question, candidates(question)) for question in questions(name)]
+
+
+def table(names: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    rows: list[list[float]] = []
+    labels: list[int] = []
+    for name in names:
+        for question, found in read_set(name):
+            for entry, features in found:
+                rows.append(features)
+                labels.append(int(entry == question["expected"]))
+    return np.asarray(rows, dtype=np.float64), np.asarray(labels)
+
+
+def fit(names: Sequence[str] = TRAINING_SETS) -> HistGradientBoostingClassifier:
+    rows, labels = table(names)
+    return HistGradientBoostingClassifier(**PARAMETERS).fit(rows, labels)
+
+
+def chosen(fitted: Any, found: Rows) -> str | None:
+    if not found:
+        return None
+    scores = chooser.probabilities([features for _, features in found], fitted)
+    best = max(range(len(found)), key=scores.__getitem__)
+    return found[best][0] if scores[best] >= chooser.THRESHOLD else None
+
+
+def figures(fitted: Any, name: str) -> dict[str, int]:
+    counts = dict.fromkeys(("right", "wrong", "silent", "refused", "answered_off_topic"), 0)
+    for question, found in read_set(name):
+        got = chosen(fitted, found)
+        if question["expected"] is None:
+            counts["refused" if got is None else "answered_off_topic"] += 1
+        elif got == question["expected"]:
+            counts["right"] += 1
+        else:
+            counts["silent" if got is None else "wrong"] += 1
+    return counts
+
+
+def cross_validate() -> dict[str, dict[str, int]]:
+    return {
+        name: figures(fit([other for other in TRAINING_SETS if other != name]), name)
+        for name in TRAINING_SETS
+    }
+
+
+def saved() -> dict[str, Any]:
+    loaded: dict[str, Any] = pickle.loads(chooser.MODEL_FILE.read_bytes())
+    return loaded
+
+
+def same_model(fitted: Any, shipped: Any, tolerance: float = 1e-9) -> bool:
+    """Whether two models give every training row the same probability (within
+    ``tolerance``: another CPU may round the embeddings' last digits otherwise)."""
+    rows, _ = table(TRAINING_SETS)
+    mine = chooser.probabilities(rows.tolist(), fitted)
+    theirs = chooser.probabilities(rows.tolist(), shipped)
+    return bool(np.allclose(mine, theirs, rtol=0, atol=tolerance))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="compare with the shipped model")
+    parser.add_argument("--cross-validate", action="store_true")
+    args = parser.parse_args(argv)
+    if args.cross_validate:
+        print(json.dumps(cross_validate(), indent=2))
+        return 0
+    fitted = fit()
+    if args.check:
+        same = same_model(fitted, saved()["model"])
+        print("the shipped model is this code's" if same else "the shipped model is outdated")
+        return 0 if same else 1
+    payload = {
+        "features": list(FEATURES),
+        "model": fitted,
+        "trained_on": list(TRAINING_SETS),
+        "scikit_learn": sklearn.__version__,
+    }
+    chooser.MODEL_FILE.write_bytes(pickle.dumps(payload, protocol=5))
+    print(f"wrote {chooser.MODEL_FILE} ({chooser.MODEL_FILE.stat().st_size} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
