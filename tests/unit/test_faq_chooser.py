@@ -11,26 +11,21 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from chat_server.assistant.retrieval import chooser
 from chat_server.assistant.retrieval.confidence import confident
 from chat_server.assistant.retrieval.evidence import FEATURES, candidate_features, gather
 from tools import train_assistant_chooser as tool
 
 
-def totals(figures: dict[str, dict[str, int]]) -> dict[str, int]:
-    summed = dict.fromkeys(("right", "wrong", "silent", "refused", "answered_off_topic"), 0)
-    for counts in figures.values():
-        for key, value in counts.items():
-            summed[key] += value
-    return summed
-
-
+@pytest.mark.timeout(600)
 def test_the_shipped_model_is_the_one_the_tool_trains_from_this_code() -> None:
     shipped: dict[str, Any] = tool.saved()
     assert tuple(shipped["features"]) == FEATURES
     assert tuple(shipped["trained_on"]) == tool.TRAINING_SETS
-    assert "held_out_2.json" not in tool.TRAINING_SETS
-    assert "held_out_9.json" not in tool.TRAINING_SETS
+    for held_out in ("held_out_2.json", "held_out_9.json", "held_out_10.json"):
+        assert held_out not in tool.TRAINING_SETS
     # A model trained again here decides every training question as the shipped one does
     # (a change to the ranker, the embeddings or the features without training again
     # would not).
@@ -41,22 +36,23 @@ def test_the_shipped_model_is_the_one_the_tool_trains_from_this_code() -> None:
     assert tool.same_model(fitted, shipped["model"], tolerance=1e-6)
 
 
+@pytest.mark.timeout(600)
 def test_each_training_set_answered_by_a_model_trained_on_the_others() -> None:
-    figures = tool.cross_validate()
-    summed = totals(figures)
-    answerable = summed["right"] + summed["wrong"] + summed["silent"]
-    off_topic = summed["refused"] + summed["answered_off_topic"]
-    sent = summed["right"] + summed["wrong"] + summed["answered_off_topic"]
-    # Measured when the threshold was chosen (assistant-r30): 704 of 783 right (0.899),
-    # 151 of 172 off-topic refused (0.878), 33 wrong of 737 sent (0.045). The rule it
-    # replaced scores 659, 162 and 17 of 676 on the same sets, but those were tuned on
-    # all of them; on the two it was never tuned on (held_out_7 and held_out_8) it scores
-    # 145 of 214 right where the model, trained without each, scores 169.
-    assert summed["right"] / answerable >= 0.89, summed
-    assert summed["refused"] / off_topic >= 0.87, summed
-    assert (summed["wrong"] + summed["answered_off_topic"]) / sent <= 0.05, summed
-    unseen = figures["held_out_7.json"]["right"] + figures["held_out_8.json"]["right"]
-    assert unseen >= 165, figures
+    by_set = tool.cross_validate()[chooser.THRESHOLD]
+    untuned = tool.totals(by_set, tool.UNTUNED)
+    everything = tool.totals(by_set, tool.TRAINING_SETS)
+    # Measured when the threshold was chosen (assistant-r30): on all eight sets 704 of 783
+    # right (0.899), 151 of 172 off-topic refused (0.878), 33 wrong of 737 sent (0.045). The
+    # rule it replaces scores 659, 162 and 17 of 676 there, but it was tuned on six of them;
+    # on the two it never was (UNTUNED: held_out_7 and held_out_8) it scores 145 of 214
+    # right, where the model, trained without each, scores 169 (0.790), 48 of 51 refused,
+    # 8 wrong of 177 sent.
+    assert everything["answered_right"] >= 0.89, everything
+    assert everything["refused_off_topic"] >= 0.87, everything
+    assert everything["wrong_answers"] <= 0.05, everything
+    assert untuned["right"] >= 165, untuned
+    assert untuned["refused_off_topic"] >= 0.92, untuned
+    assert untuned["wrong_answers"] <= 0.05, untuned
 
 
 def test_the_model_reads_numbers_about_a_candidate_never_which_entry_it_is() -> None:
