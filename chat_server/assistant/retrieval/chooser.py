@@ -84,7 +84,9 @@ class Decision:
 def decide(ranker: Ranker, semantic: SemanticIndex | None, text: str) -> Decision:
     """What the assistant sends for ``text``. Blocking (the embedding of the question and
     the model): call it in a thread when ``semantic`` is given."""
-    evidence = gather(ranker, semantic, text) if semantic is not None and model() else None
+    evidence = None
+    if semantic is not None and model() is not None:
+        evidence = gather(ranker, semantic, text)
     if evidence is None:
         ranked = ranker.rank(text, LISTED)
         chosen = confident(ranked)

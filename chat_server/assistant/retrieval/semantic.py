@@ -160,7 +160,3 @@ class SemanticIndex:
         return Similarities(
             phrase, answer, {entry: float(value) for entry, value in zip(self.ids, z, strict=True)}
         )
-
-    def z_scores(self, vector: np.ndarray) -> dict[str, float]:
-        """Each entry's score for a query vector, as a z-score over the entries."""
-        return self.similarities(vector).z
