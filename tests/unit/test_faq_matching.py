@@ -3,16 +3,15 @@
 ``tests/data/assistant/tuning.json``, ``held_out.json`` and ``held_out_3.json`` to
 ``held_out_8.json`` are what the method was chosen on, and since assistant-r30 what the
 answer model (``retrieval.chooser``) is trained on: on them it scores in-sample, and
-``test_faq_chooser.py`` has its honest leave-one-set-out figures. ``held_out_2.json`` and
-``held_out_9.json`` and ``held_out_10.json`` (and ``training_extra_a.json`` /
+``test_faq_chooser.py`` has its honest leave-one-set-out figures. ``held_out_2.json``,
+``held_out_9.json`` and ``held_out_10.json`` (and ``training_extra_a.json`` and
 ``training_extra_b.json``, written for training but not used) were never tuned or trained
-on, and are only measured here
-(``tests/data/assistant/README.md`` has the history). What is measured is what the
-assistant sends once the embeddings are built: the answer model's choice over the ranker's
-and the embeddings' readings. Issue 14's figures: the share of answerable questions
-answered with the right entry, the share of off-topic questions left unanswered, and the
-share of the answers sent that were wrong (a wrong entry, or any answer to an off-topic
-question).
+on, and are only measured here (``tests/data/assistant/README.md`` has the history).
+What is measured is what the assistant sends once the embeddings are built: the answer
+model's choice over the ranker's and the embeddings' readings. Issue 14's figures: the
+share of answerable questions answered with the right entry, the share of off-topic
+questions left unanswered, and the share of the answers sent that were wrong (a wrong
+entry, or any answer to an off-topic question).
 """
 
 from __future__ import annotations

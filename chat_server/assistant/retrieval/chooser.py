@@ -3,7 +3,7 @@
 The ranker's own rule (``confidence``) and the embeddings each miss what the other sees:
 the ranker hands over a paraphrase whose words the FAQ does not use, the embeddings put
 another subject near an off-topic question. A model (scikit-learn's
-``HistGradientBoostingClassifier``) trained on the evaluation questions of
+``HistGradientBoostingClassifier``) trained on the training question sets of
 ``tests/data/assistant`` gives each candidate the probability that it is the right
 entry from the numbers of ``evidence`` (never from which entry it is); the best is sent
 when that probability is at least :data:`THRESHOLD`, and otherwise a person answers.
