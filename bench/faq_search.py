@@ -119,11 +119,38 @@ async def measure(count: int, rounds: int, settings: Settings) -> dict[str, Any]
     }
 
 
+#: What became of one question: answered with the right entry, with a wrong one, left to a
+#: person; an off-topic one left unanswered, or answered.
+OUTCOMES = ("right", "wrong", "silent", "refused", "answered_off_topic")
+
+
+def outcome(expected: str | None, got: str | None) -> str:
+    """One of :data:`OUTCOMES` for a question expecting ``expected`` that got ``got``."""
+    if expected is None:
+        return "refused" if got is None else "answered_off_topic"
+    if got == expected:
+        return "right"
+    return "silent" if got is None else "wrong"
+
+
+def shares(counts: dict[str, int]) -> dict[str, float | None]:
+    """Issue 14's figures from the counts of :data:`OUTCOMES`: the share of answerable
+    questions answered with the right entry, of off-topic questions left unanswered, and of
+    the answers sent that were wrong (a wrong entry, or any answer to an off-topic one)."""
+    answerable = counts["right"] + counts["wrong"] + counts["silent"]
+    off_topic = counts["refused"] + counts["answered_off_topic"]
+    sent = counts["right"] + counts["wrong"] + counts["answered_off_topic"]
+    wrong = counts["wrong"] + counts["answered_off_topic"]
+    return {
+        "answered_right": round(counts["right"] / answerable, 3) if answerable else None,
+        "refused_off_topic": round(counts["refused"] / off_topic, 3) if off_topic else None,
+        "wrong_answers": round(wrong / sent, 3) if sent else 0.0,
+    }
+
+
 def evaluate(name: str, embeddings: bool) -> dict[str, Any]:
-    """Issue 14's figures on one question set of ``tests/data/assistant``: the share of
-    answerable questions answered with the right entry, of off-topic questions left
-    unanswered, and of the answers sent that were wrong (a wrong entry, or any answer to
-    an off-topic question). The ranker, embeddings and answer model are the assistant's own."""
+    """:func:`shares` on one question set of ``tests/data/assistant``, with the
+    assistant's own ranker, embeddings and answer model."""
     rankers = {}
     semantic: dict[str, SemanticIndex] = {}
     for locale in ("tr", "en"):
@@ -135,28 +162,12 @@ def evaluate(name: str, embeddings: bool) -> dict[str, Any]:
         rankers[locale] = Ranker(documents, locale)
         if embeddings:
             semantic[locale] = SemanticIndex(documents)
-    counts = dict.fromkeys(("right", "wrong", "silent", "refused", "answered_off_topic"), 0)
+    counts = dict.fromkeys(OUTCOMES, 0)
     for question in json.loads((DATA / name).read_text(encoding="utf-8"))["questions"]:
         locale = question["locale"]
         got = decide(rankers[locale], semantic.get(locale), question["text"]).chosen
-        if question["expected"] is None:
-            counts["refused" if got is None else "answered_off_topic"] += 1
-        elif got == question["expected"]:
-            counts["right"] += 1
-        else:
-            counts["silent" if got is None else "wrong"] += 1
-    answerable = counts["right"] + counts["wrong"] + counts["silent"]
-    off_topic = counts["refused"] + counts["answered_off_topic"]
-    sent = counts["right"] + counts["wrong"] + counts["answered_off_topic"]
-    return {
-        "set": name,
-        **counts,
-        "answered_right": round(counts["right"] / answerable, 3) if answerable else None,
-        "refused_off_topic": round(counts["refused"] / off_topic, 3) if off_topic else None,
-        "wrong_answers": (
-            round((counts["wrong"] + counts["answered_off_topic"]) / sent, 3) if sent else 0.0
-        ),
-    }
+        counts[outcome(question["expected"], got)] += 1
+    return {"set": name, **counts, **shares(counts)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,6 +30,7 @@ import numpy as np
 import sklearn
 from sklearn.ensemble import HistGradientBoostingClassifier
 
+from bench.faq_search import OUTCOMES, outcome, shares
 from chat_server.assistant.retrieval import chooser
 from chat_server.assistant.retrieval.evidence import FEATURES, candidate_features, gather
 from chat_server.assistant.retrieval.ranker import FaqDocument, Ranker
@@ -120,15 +121,9 @@ def chosen(fitted: Any, found: Rows, threshold: float = chooser.THRESHOLD) -> st
 
 
 def figures(fitted: Any, name: str, threshold: float = chooser.THRESHOLD) -> dict[str, int]:
-    counts = dict.fromkeys(("right", "wrong", "silent", "refused", "answered_off_topic"), 0)
+    counts = dict.fromkeys(OUTCOMES, 0)
     for question, found in read_set(name):
-        got = chosen(fitted, found, threshold)
-        if question["expected"] is None:
-            counts["refused" if got is None else "answered_off_topic"] += 1
-        elif got == question["expected"]:
-            counts["right"] += 1
-        else:
-            counts["silent" if got is None else "wrong"] += 1
+        counts[outcome(question["expected"], chosen(fitted, found, threshold))] += 1
     return counts
 
 
@@ -146,20 +141,11 @@ def cross_validate(
 
 def totals(figures_by_set: dict[str, dict[str, int]], names: Sequence[str]) -> dict[str, Any]:
     """The summed counts of ``names`` and issue 14's three shares."""
-    summed = dict.fromkeys(("right", "wrong", "silent", "refused", "answered_off_topic"), 0)
+    summed = dict.fromkeys(OUTCOMES, 0)
     for name in names:
         for key, value in figures_by_set[name].items():
             summed[key] += value
-    answerable = summed["right"] + summed["wrong"] + summed["silent"]
-    off_topic = summed["refused"] + summed["answered_off_topic"]
-    sent = summed["right"] + summed["wrong"] + summed["answered_off_topic"]
-    wrong = summed["wrong"] + summed["answered_off_topic"]
-    return {
-        **summed,
-        "answered_right": round(summed["right"] / answerable, 3) if answerable else None,
-        "refused_off_topic": round(summed["refused"] / off_topic, 3) if off_topic else None,
-        "wrong_answers": round(wrong / sent, 3) if sent else 0.0,
-    }
+    return {**summed, **shares(summed)}
 
 
 def saved() -> dict[str, Any]:
