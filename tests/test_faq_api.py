@@ -197,24 +197,41 @@ def test_a_json_import_adds_and_updates(server: Server, shops: dict[str, Any]) -
     assert status == 404
 
 
+def shop_with_the_turkish_faq(
+    server: Server, name: str = "Değişim Mağazası"
+) -> tuple[dict[str, Any], str, list[dict[str, Any]]]:
+    """A new site with faq_tr.json imported, all of it: the site, a manager's token and the
+    imported entries."""
+    site = server.create_site(name)
+    manager = server.create_agent("manager", f"{name} Müdürü", sites=(site["key"],))
+    faq = [{**item, "locale": "tr"} for item in json.loads(FAQ_TR.read_text(encoding="utf-8"))]
+    status, imported = send_raw(
+        server,
+        f"/api/v1/faq/import?site_id={site['id']}",
+        json.dumps(faq).encode(),
+        "application/json",
+        manager["token"],
+    )
+    assert status == 200 and imported["imported"] == len(faq), imported
+    return site, manager["token"], imported["entries"]
+
+
+def entry_asking(entries: list[dict[str, Any]], start: str) -> dict[str, Any]:
+    """The imported entry whose question starts with ``start``."""
+    return next(item for item in entries if item["question"].startswith(start))
+
+
 @pytest.mark.backends
 def test_search_answers_informal_turkish_and_refuses_off_topic(
     server: Server, shops: dict[str, Any]
 ) -> None:
-    site = server.create_site("Arama Mağazası")
-    manager = server.create_agent("manager", "Arayan Müdür", sites=(site["key"],))
-    path = f"/api/v1/faq/import?site_id={site['id']}"
-    faq = [{**item, "locale": "tr"} for item in json.loads(FAQ_TR.read_text(encoding="utf-8"))]
-    status, imported = send_raw(
-        server, path, json.dumps(faq).encode(), "application/json", manager["token"]
-    )
-    assert status == 200 and imported["imported"] == len(faq)
-    kargo = next(item for item in imported["entries"] if item["question"].startswith("Kargom"))
+    site, token, entries = shop_with_the_turkish_faq(server, "Arama Mağazası")
+    kargo = entry_asking(entries, "Kargom")
 
     status, found = server.api(
         "GET",
         f"/api/v1/faq/search?site_id={site['id']}&q=kargom%20nerde&locale=tr",
-        manager["token"],
+        token,
     )
     assert status == 200
     assert found["answer"]["id"] == kargo["id"]
@@ -228,13 +245,13 @@ def test_search_answers_informal_turkish_and_refuses_off_topic(
     status, refused = server.api(
         "GET",
         f"/api/v1/faq/search?site_id={site['id']}&q=bug%C3%BCn%20hava%20nas%C4%B1l",
-        manager["token"],
+        token,
     )
     assert status == 200 and refused["answer"] is None
 
     # A site with only Turkish entries still answers in Turkish when asked in English.
     status, fallback = server.api(
-        "GET", f"/api/v1/faq/search?site_id={site['id']}&q=iade%20nasil&locale=en", manager["token"]
+        "GET", f"/api/v1/faq/search?site_id={site['id']}&q=iade%20nasil&locale=en", token
     )
     assert status == 200 and fallback["answer"]["question"] == "İade nasıl yapılır?"
 
@@ -244,24 +261,6 @@ def test_search_answers_informal_turkish_and_refuses_off_topic(
 #: "Ürün değişimi nasıl yapılır?".
 #: From held_out_5.json, tuning data.
 PARAPHRASE = "baska renk ile degistirebilir miyim"
-
-
-def shop_with_the_turkish_faq(server: Server) -> tuple[dict[str, Any], str, str]:
-    """A new site with faq_tr.json imported: the site, a manager's token, the id of
-    the exchange entry ("Ürün değişimi nasıl yapılır?")."""
-    site = server.create_site("Değişim Mağazası")
-    manager = server.create_agent("manager", "Değişim Müdürü", sites=(site["key"],))
-    faq = [{**item, "locale": "tr"} for item in json.loads(FAQ_TR.read_text(encoding="utf-8"))]
-    status, imported = send_raw(
-        server,
-        f"/api/v1/faq/import?site_id={site['id']}",
-        json.dumps(faq).encode(),
-        "application/json",
-        manager["token"],
-    )
-    assert status == 200, imported
-    exchange = next(item for item in imported["entries"] if item["question"].startswith("Ürün değ"))
-    return site, manager["token"], exchange["id"]
 
 
 def search(server: Server, site_id: str, token: str, text: str) -> dict[str, Any]:
@@ -274,7 +273,8 @@ def search(server: Server, site_id: str, token: str, text: str) -> dict[str, Any
 def test_with_the_embeddings_a_paraphrase_the_words_alone_leave_to_a_person_is_answered(
     server: Server,
 ) -> None:
-    site, token, exchange = shop_with_the_turkish_faq(server)
+    site, token, entries = shop_with_the_turkish_faq(server)
+    exchange = entry_asking(entries, "Ürün değ")["id"]
     # The entries' embeddings are computed in a thread after the first question builds
     # the index (seconds for 32 entries); until then the words alone hand it over.
     deadline = time.monotonic() + 60

@@ -77,6 +77,7 @@ class Settings:
     uploads_per_hour: int = 20  # CHAT_UPLOADS_PER_HOUR: files one visitor may upload an hour
     # CHAT_ASSISTANT_EMBEDDINGS: "on" (default) or "off"; off, the FAQ assistant matches
     # by words only, without the sentence-embedding model (assistant/retrieval/semantic.py)
+    # or the answer model that weighs it (assistant/retrieval/chooser.py)
     assistant_embeddings: bool = True
 
     @property
