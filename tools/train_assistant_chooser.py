@@ -3,15 +3,17 @@
     python -m tools.train_assistant_chooser [--check] [--cross-validate]
 
 Reads the FAQ files and the training question sets of ``tests/data/assistant``
-(:data:`TRAINING_SETS`; never ``held_out_2.json``, ``held_out_9.json``, ``held_out_10.json``
-or the ``training_extra_*.json`` sets, see their README), gathers both
-readings of every question (``retrieval.evidence``), labels each candidate right or not,
-fits the model and writes ``chooser_model.pkl``. The fit is deterministic: the same code
-and data give the same model (``tests/unit/test_faq_chooser.py`` checks the shipped one).
+(:data:`TRAINING_SETS`; never ``held_out_2.json`` or ``held_out_11.json``, see their
+README), gathers both readings of every question (``retrieval.evidence``), labels each
+candidate right or not, fits the model and writes ``chooser_model.pkl``. The fit is
+deterministic: the same code and data give the same model
+(``tests/unit/test_faq_chooser.py`` checks the shipped one).
 ``--cross-validate`` prints, for each training set, what a model trained on the others
 does on it, at :data:`chooser.THRESHOLD`, and the totals over :data:`UNTUNED`, the sets the
-word ranker was never tuned on: how the threshold was chosen (on the others the ranker
-knows the questions' words, which makes it look surer than it is on new questions).
+word ranker was never tuned on, and over :data:`WRITTEN_AS_HELD_OUT`, those of them
+written like a held-out set: how the settings and the threshold were chosen (on the
+others the ranker knows the questions' words, which makes it look surer than it is on
+new questions).
 ``--check`` only says whether the shipped model is the one this code trains.
 """
 
@@ -46,14 +48,28 @@ TRAINING_SETS = (
     "held_out_6.json",
     "held_out_7.json",
     "held_out_8.json",
+    "held_out_9.json",
+    "held_out_10.json",
+    "training_extra_a.json",
+    "training_extra_b.json",
 )
 #: The training sets whose questions the word ranker's vocabulary and rules never saw.
-UNTUNED = ("held_out_7.json", "held_out_8.json")
+UNTUNED = (
+    "held_out_7.json",
+    "held_out_8.json",
+    "held_out_9.json",
+    "held_out_10.json",
+    "training_extra_a.json",
+    "training_extra_b.json",
+)
+#: Those of them written as the held-out sets are (3 Turkish questions an entry, 15
+#: English, 25 off-topic): the closest estimate of a new held-out set.
+WRITTEN_AS_HELD_OUT = UNTUNED[:4]
 #: Chosen by leave-one-set-out figures on the training sets (``--cross-validate``).
 PARAMETERS: dict[str, Any] = {
-    "max_iter": 200,
+    "max_iter": 400,
     "learning_rate": 0.05,
-    "max_leaf_nodes": 15,
+    "max_leaf_nodes": 31,
     "min_samples_leaf": 20,
     "l2_regularization": 1.0,
     "early_stopping": False,
@@ -175,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
             str(threshold): {
                 "sets": by_set,
                 "untuned": totals(by_set, UNTUNED),
+                "written_as_held_out": totals(by_set, WRITTEN_AS_HELD_OUT),
                 "all": totals(by_set, TRAINING_SETS),
             }
             for threshold, by_set in cross_validate(args.thresholds).items()
