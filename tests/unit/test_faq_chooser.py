@@ -24,7 +24,7 @@ def test_the_shipped_model_is_the_one_the_tool_trains_from_this_code() -> None:
     shipped: dict[str, Any] = tool.saved()
     assert tuple(shipped["features"]) == FEATURES
     assert tuple(shipped["trained_on"]) == tool.TRAINING_SETS
-    for held_out in ("held_out_2.json", "held_out_9.json", "held_out_10.json"):
+    for held_out in ("held_out_2.json", "held_out_11.json"):
         assert held_out not in tool.TRAINING_SETS
     # A model trained again here decides every training question as the shipped one does
     # (a change to the ranker, the embeddings or the features without training again
@@ -40,19 +40,26 @@ def test_the_shipped_model_is_the_one_the_tool_trains_from_this_code() -> None:
 def test_each_training_set_answered_by_a_model_trained_on_the_others() -> None:
     by_set = tool.cross_validate()[chooser.THRESHOLD]
     untuned = tool.totals(by_set, tool.UNTUNED)
+    written_as_held_out = tool.totals(by_set, tool.WRITTEN_AS_HELD_OUT)
     everything = tool.totals(by_set, tool.TRAINING_SETS)
-    # Measured when the threshold was chosen (assistant-r30): on all eight sets 704 of 783
-    # right (0.899), 151 of 172 off-topic refused (0.878), 33 wrong of 737 sent (0.045). The
-    # rule it replaces scores 659, 162 and 17 of 676 there, but it was tuned on six of them;
-    # on the two it never was (UNTUNED: held_out_7 and held_out_8) it scores 145 of 214
-    # right, where the model, trained without each, scores 169 (0.790), 48 of 51 refused,
-    # 8 wrong of 177 sent.
-    assert everything["answered_right"] >= 0.89, everything
-    assert everything["refused_off_topic"] >= 0.87, everything
-    assert everything["wrong_answers"] <= 0.05, everything
-    assert untuned["right"] >= 165, untuned
-    assert untuned["refused_off_topic"] >= 0.92, untuned
-    assert untuned["wrong_answers"] <= 0.05, untuned
+    # Measured when the settings were chosen (assistant-r32, twelve sets, 400 trees of 31
+    # leaves): on all twelve 1,049 of 1,261 right (0.832), 279 of 352 off-topic refused
+    # (0.793), 104 wrong of 1,153 sent (0.090). On the sets the word ranker was never tuned
+    # on (UNTUNED) 511 of 692 right (0.738), 186 of 231 refused (0.805), 70 wrong of 581
+    # (0.120; most are training_extra_b.json's English and other companies' questions); on
+    # the four of them written as held-out sets are (WRITTEN_AS_HELD_OUT) 341 of 436 right
+    # (0.782), 90 of 101 refused (0.891), 23 wrong of 364 (0.063). The model of
+    # assistant-r30 (eight sets, 200 trees of 15 leaves) scored 148 of 222 right on
+    # held_out_9 and held_out_10, unseen; the one here, trained without each, 162.
+    assert everything["answered_right"] >= 0.83, everything
+    assert everything["refused_off_topic"] >= 0.79, everything
+    assert everything["wrong_answers"] <= 0.09, everything
+    assert untuned["right"] >= 505, untuned
+    assert untuned["refused_off_topic"] >= 0.80, untuned
+    assert untuned["wrong_answers"] <= 0.12, untuned
+    assert written_as_held_out["right"] >= 335, written_as_held_out
+    assert written_as_held_out["refused_off_topic"] >= 0.89, written_as_held_out
+    assert written_as_held_out["wrong_answers"] <= 0.07, written_as_held_out
 
 
 def test_the_model_reads_numbers_about_a_candidate_never_which_entry_it_is() -> None:
