@@ -7,7 +7,7 @@ embeddings' best five) by numbers that say how the two readings see it, never by
 entry it is: its lexical score, rank and lead, whether the ranker would send it itself
 (``confidence``) and whether it is anchored (``anchors``), its embedding z-score, rank,
 lead and cosines, and what the question is like (the share of its words the FAQ does not
-know, its length). So a model trained on one shop's FAQ reads another's.
+know, its length, whether it names a subject outside the shop: ``outside``). So a model trained on one shop's FAQ reads another's.
 
 The order of :data:`FEATURES` is the model's: a change here needs the model trained again
 (``tools/train_assistant_chooser.py``; a test checks the shipped model is that one).
@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chat_server.assistant.retrieval.confidence import confident
+from chat_server.assistant.retrieval.outside import names_outside
 from chat_server.assistant.retrieval.ranker import Ranker, Scored
 from chat_server.assistant.retrieval.semantic import SemanticIndex, Similarities, query
 
@@ -53,6 +54,7 @@ FEATURES = (
     "best_lexical_anchored",
     "words",
     "terms_held",
+    "names_outside",
 )
 
 
@@ -69,6 +71,8 @@ class Evidence:
     known_terms: int
     unknown_weight: float
     similarities: Similarities
+    #: How many of its words name a subject outside the shop (``outside``).
+    outside: int = 0
 
 
 def gather(ranker: Ranker, semantic: SemanticIndex, text: str) -> Evidence | None:
@@ -89,6 +93,7 @@ def gather(ranker: Ranker, semantic: SemanticIndex, text: str) -> Evidence | Non
         len(known),
         unknown,
         similarities,
+        names_outside(ranker, text),
     )
 
 
@@ -149,6 +154,7 @@ def candidate_features(evidence: Evidence) -> list[tuple[str, list[float]]]:
                     best_anchored,
                     words,
                     len(item.covers) if item else 0,
+                    evidence.outside,
                 ],
             )
         )
