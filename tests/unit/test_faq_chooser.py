@@ -16,6 +16,8 @@ import pytest
 from chat_server.assistant.retrieval import chooser
 from chat_server.assistant.retrieval.confidence import confident
 from chat_server.assistant.retrieval.evidence import FEATURES, candidate_features, gather
+from chat_server.assistant.retrieval.outside import names_outside
+from chat_server.assistant.retrieval.ranker import FaqDocument, Ranker
 from tools import train_assistant_chooser as tool
 
 
@@ -24,7 +26,7 @@ def test_the_shipped_model_is_the_one_the_tool_trains_from_this_code() -> None:
     shipped: dict[str, Any] = tool.saved()
     assert tuple(shipped["features"]) == FEATURES
     assert tuple(shipped["trained_on"]) == tool.TRAINING_SETS
-    for held_out in ("held_out_2.json", "held_out_11.json"):
+    for held_out in ("held_out_2.json", "held_out_12.json"):
         assert held_out not in tool.TRAINING_SETS
     # A model trained again here decides every training question as the shipped one does
     # (a change to the ranker, the embeddings or the features without training again
@@ -42,24 +44,47 @@ def test_each_training_set_answered_by_a_model_trained_on_the_others() -> None:
     untuned = tool.totals(by_set, tool.UNTUNED)
     written_as_held_out = tool.totals(by_set, tool.WRITTEN_AS_HELD_OUT)
     everything = tool.totals(by_set, tool.TRAINING_SETS)
-    # Measured when the settings were chosen (assistant-r32, twelve sets, 400 trees of 31
-    # leaves): on all twelve 1,049 of 1,261 right (0.832), 279 of 352 off-topic refused
-    # (0.793), 104 wrong of 1,153 sent (0.090). On the sets the word ranker was never tuned
-    # on (UNTUNED) 511 of 692 right (0.738), 186 of 231 refused (0.805), 70 wrong of 581
-    # (0.120; most are training_extra_b.json's English and other companies' questions); on
-    # the four of them written as held-out sets are (WRITTEN_AS_HELD_OUT) 341 of 436 right
-    # (0.782), 90 of 101 refused (0.891), 23 wrong of 364 (0.063). The model of
-    # assistant-r30 (eight sets, 200 trees of 15 leaves) scored 148 of 222 right on
-    # held_out_9 and held_out_10, unseen; the one here, trained without each, 162.
+    # Measured when the settings were chosen (assistant-r33: thirteen sets, 400 trees of 31
+    # leaves, the outside-subject count): on all thirteen 1,151 of 1,372 right (0.839), 304
+    # of 377 off-topic refused (0.806), 107 wrong of 1,258 sent (0.085). On the sets the
+    # word ranker was never tuned on (UNTUNED) 611 of 803 right (0.761), 210 of 256 refused
+    # (0.820), 75 wrong of 686 (0.109; most are training_extra_b.json's English and other
+    # companies' questions); on the five of them written as held-out sets are
+    # (WRITTEN_AS_HELD_OUT) 441 of 547 right (0.806), 110 of 126 refused (0.873), 32 wrong
+    # of 473 (0.068). The model of assistant-r30 (eight sets, 200 trees of 15 leaves)
+    # scored 148 of 222 right on held_out_9 and held_out_10, unseen; the one here, trained
+    # without each, 170.
     assert everything["answered_right"] >= 0.83, everything
-    assert everything["refused_off_topic"] >= 0.79, everything
+    assert everything["refused_off_topic"] >= 0.80, everything
     assert everything["wrong_answers"] <= 0.09, everything
-    assert untuned["right"] >= 505, untuned
-    assert untuned["refused_off_topic"] >= 0.80, untuned
-    assert untuned["wrong_answers"] <= 0.12, untuned
-    assert written_as_held_out["right"] >= 335, written_as_held_out
-    assert written_as_held_out["refused_off_topic"] >= 0.89, written_as_held_out
+    assert untuned["right"] >= 605, untuned
+    assert untuned["refused_off_topic"] >= 0.81, untuned
+    assert untuned["wrong_answers"] <= 0.11, untuned
+    assert written_as_held_out["right"] >= 435, written_as_held_out
+    assert written_as_held_out["refused_off_topic"] >= 0.87, written_as_held_out
     assert written_as_held_out["wrong_answers"] <= 0.07, written_as_held_out
+
+
+def test_a_question_naming_a_subject_outside_the_shop_is_counted() -> None:
+    ranker = tool.readers()["tr"][0]
+    english = tool.readers()["en"][0]
+    # Another marketplace, a job application, a salary, a public service, the weather.
+    assert names_outside(ranker, "trendyolda iade suresi kac gun") == 1
+    assert names_outside(ranker, "aras kargoya İŞ BAŞVURUSU nasil yapilir") == 1
+    assert names_outside(ranker, "maasim ne zaman yatar") == 1
+    assert names_outside(ranker, "e-Devlet şifremi unuttum") == 1
+    assert names_outside(ranker, "hava durumu nasil") == 1
+    assert names_outside(english, "job application at amazon") == 2
+    # Shop questions name none ("getiriyo" is a verb, not the grocery app).
+    for text in ("kargom nerde", "hangi kargo getiriyo", "akbank kartina taksit var mi"):
+        assert names_outside(ranker, text) == 0
+    assert names_outside(english, "do you take visa or paypal") == 0
+    # A shop whose own FAQ writes about careers keeps the word.
+    careers = Ranker(
+        [FaqDocument("kariyer", "Kariyer sayfaniz var mi?", (), "Kariyer sayfamiz: /is")], "tr"
+    )
+    assert names_outside(careers, "kariyer firsatlari") == 0
+    assert names_outside(careers, "trendyol kariyer firsatlari") == 1
 
 
 def test_the_model_reads_numbers_about_a_candidate_never_which_entry_it_is() -> None:

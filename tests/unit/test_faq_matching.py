@@ -2,11 +2,11 @@
 
 ``tests/data/assistant/tuning.json``, ``held_out.json`` and ``held_out_3.json`` to
 ``held_out_8.json`` are what the method was chosen on; they, and since assistant-r32
-``held_out_9.json``, ``held_out_10.json`` and the two ``training_extra_*.json`` sets, are
-what the answer model (``retrieval.chooser``) is trained on: on them it scores in-sample,
-and ``test_faq_chooser.py`` has its honest leave-one-set-out figures.
-``held_out_2.json`` and ``held_out_11.json`` were never tuned or trained on, and are only
-measured here (``tests/data/assistant/README.md`` has the history).
+``held_out_9.json``, ``held_out_10.json``, the two ``training_extra_*.json`` sets and
+(assistant-r33) ``held_out_11.json``, are what the answer model (``retrieval.chooser``) is
+trained on: on them it scores in-sample, and ``test_faq_chooser.py`` has its honest
+leave-one-set-out figures. ``held_out_2.json`` and ``held_out_12.json`` were never tuned
+or trained on, and are only measured here (``tests/data/assistant/README.md`` has the history).
 What is measured is what the assistant sends once the embeddings are built: the answer
 model's choice over the ranker's and the embeddings' readings. Issue 14's figures: the
 share of answerable questions answered with the right entry, the share of off-topic
@@ -146,32 +146,34 @@ def test_the_held_out_questions_meet_issue_14s_targets_where_measured() -> None:
     # With the answer model of assistant-r32 (trained on twelve sets, never on this one),
     # measured once (the tenth time): 90 right (0.947, +1), 5 left to a person, none
     # wrong; 7 of 17 off-topic refused (0.412, down from 10); 10 wrong of 100 sent (0.100,
-    # up from 7). Floors at the measured figures: issue 14's 0.80 refused and 0.08 wrong
-    # are not reached on this set.
+    # up from 7).
+    # With the answer model of assistant-r33 (thirteen sets and the outside-subject count),
+    # measured once (the eleventh time): 90 right (0.947), 5 left to a person, none wrong;
+    # 10 of 17 off-topic refused (0.588, back to r30's); 7 wrong of 97 sent (0.072). Floors
+    # at the measured figures: issue 14's 0.80 refused is not reached on this set.
     assert measured.answered_right >= 0.94, measured
-    assert measured.refused >= 0.41, measured
-    assert measured.wrong_answers <= 0.10, measured
+    assert measured.refused >= 0.58, measured
+    assert measured.wrong_answers <= 0.08, measured
 
 
-def test_the_eleventh_held_out_set_where_measured() -> None:
-    measured = measure("held_out_11.json")
-    # held_out_11.json: written on 2026-12-07 by assistant-r32 from the FAQ files only,
-    # committed alone (8dd72ca) before any change or measurement, never tuned or trained
-    # on (136 questions, 111 answerable, 25 off-topic). Measured once with the answer model
-    # of assistant-r32 (392c26a): 87 right (0.784), 19 left to a person, 5 wrong entries;
-    # 19 of 25 off-topic refused (0.760); 11 wrong of 98 answers sent (0.112). The model of
-    # assistant-r30 before it scores 81 right (0.730), 17 of 25 refused (0.680), 11 wrong
-    # of 92 sent (0.120). Floors at the measured figures; none of issue 14's three targets
-    # is reached on this set.
-    assert measured.answered_right >= 0.78, measured
-    assert measured.refused >= 0.76, measured
-    assert measured.wrong_answers <= 0.12, measured
+def test_the_twelfth_held_out_set_meets_issue_14s_targets() -> None:
+    measured = measure("held_out_12.json")
+    # held_out_12.json: written on 2026-12-07 by assistant-r33 from the FAQ files only,
+    # committed alone (535fadc) before any change or measurement, never tuned or trained
+    # on (136 questions, 111 answerable, 25 off-topic of ten kinds). Measured once with the
+    # answer model of assistant-r33 (b67b86d): 95 right (0.856), 16 left to a person, none
+    # wrong; 20 of 25 off-topic refused (0.800); 5 wrong of 100 answers sent (0.050): issue
+    # 14's three targets, the first two with no margin. The models before it score: r32
+    # 94 right, 20 refused, 7 wrong of 101 sent; r30 87 right, 22 refused, 4 wrong of 91.
+    assert measured.answered_right >= 0.85, measured
+    assert measured.refused >= 0.80, measured
+    assert measured.wrong_answers <= 0.05, measured
 
 
 @pytest.mark.parametrize(
     ("name", "right", "refused", "wrong_answers"),
     [
-        # The answer model's training sets (assistant-r32), so these figures are in-sample:
+        # The answer model's training sets (assistant-r33), so these figures are in-sample:
         # a check that the shipped model, ranker and embeddings still work together, not
         # an estimate (test_faq_chooser.py has the leave-one-set-out one). The figures of
         # the methods before, and when each set was held out, are in the README.
@@ -209,6 +211,10 @@ def test_the_eleventh_held_out_set_where_measured() -> None:
         # training_extra_b.json, 64 English answerable and 130 off-topic (measured with r30:
         # 24 right, 111 refused, 21 wrong of 45 sent): 63 right, 130 refused, none wrong.
         ("training_extra_b.json", 0.98, 1.00, 0.01),
+        # held_out_11.json, held out until assistant-r33 (measured with r32: 87 of 111 right,
+        # 19 of 25 refused, 11 wrong of 98 sent): 110 of 111 right, 25 of 25 refused, none
+        # wrong of 110.
+        ("held_out_11.json", 0.99, 1.00, 0.01),
     ],
 )
 def test_the_tuning_questions_still_score_as_tuned(
