@@ -1,6 +1,6 @@
 """Latency of the assistant's FAQ search over 1,000 entries (issue 14).
 
-    python -m bench.faq_search [--entries 1000] [--rounds 5] [--evaluate held_out_9.json ...]
+    python -m bench.faq_search [--entries 1000] [--rounds 5] [--evaluate held_out_12.json ...]
                                [--no-embeddings]
 
 Builds a site with ``--entries`` FAQ entries (the 64 of ``tests/data/assistant/`` and
@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         metavar="SET",
         action="append",
         default=[],
-        help="also score a question set, e.g. held_out_9.json (a held-out set); repeatable",
+        help="also score a question set, e.g. held_out_12.json (a held-out set); repeatable",
     )
     parser.add_argument("--no-embeddings", action="store_true", help="the lexical ranker alone")
     args = parser.parse_args(argv)

@@ -1176,7 +1176,7 @@ def _seed_and_time_stats(run: Run, database_url: str) -> dict[str, Any]:
 def phase_assistant(run: Run) -> dict[str, Any]:
     """FAQ search latency over 1,000 entries and the held-out sets' figures (issue 14)."""
     command = [PY, "-m", "bench.faq_search", "--rounds", "2"]
-    for held_out in ("held_out_10.json", "held_out_9.json", "held_out_2.json"):
+    for held_out in ("held_out_12.json", "held_out_2.json"):
         command += ["--evaluate", held_out]
     if run.sizes is QUICK:
         command += ["--entries", "200"]
