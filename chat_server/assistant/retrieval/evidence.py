@@ -7,7 +7,8 @@ embeddings' best five) by numbers that say how the two readings see it, never by
 entry it is: its lexical score, rank and lead, whether the ranker would send it itself
 (``confidence``) and whether it is anchored (``anchors``), its embedding z-score, rank,
 lead and cosines, and what the question is like (the share of its words the FAQ does not
-know, its length, whether it names a subject outside the shop: ``outside``). So a model trained on one shop's FAQ reads another's.
+know, its length, how many of its words name a subject outside any shop: ``outside``). So
+a model trained on one shop's FAQ reads another's.
 
 The order of :data:`FEATURES` is the model's: a change here needs the model trained again
 (``tools/train_assistant_chooser.py``; a test checks the shipped model is that one).

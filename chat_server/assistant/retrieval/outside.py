@@ -1,7 +1,7 @@
 """Subjects outside any shop: a question that names one is rarely the FAQ's to answer.
 
 "trendyolda iade suresi kac gun", "aras kargoya is basvurusu nasil yapilir", "e devlet
-sifremi unuttum", "how much do couriers earn": off-topic questions share a shop's words
+sifremi unuttum", "kurye maaslari ne kadar": off-topic questions share a shop's words
 (return, period, carrier, password) and name something no shop answers for: another
 marketplace, a job or a salary, a public service, a market price, the weather, a recipe.
 Both readings of such a question point at a shop entry; this count is what lets the
@@ -9,8 +9,9 @@ answer model (``chooser``) see that it is about something else.
 
 The words are general language, written by hand: the names of marketplaces and the
 subjects, not product brands, banks or cards, which a shop's own questions name
-("iphone 15 stokta mi", "akbank kartina taksit", "do you take visa"). A word counts only when the shop's own FAQ never
-uses it (a shop that writes about its careers page or its visa service keeps those).
+("iphone 15 stokta mi", "akbank kartina taksit", "do you take visa"). A word counts only
+when the shop's own FAQ never uses it: a shop that writes about its careers page keeps
+"kariyer", one that sells recipe books "tarif".
 """
 
 from __future__ import annotations
