@@ -85,6 +85,14 @@ def test_a_question_naming_a_subject_outside_the_shop_is_counted() -> None:
     )
     assert names_outside(careers, "kariyer firsatlari") == 0
     assert names_outside(careers, "trendyol kariyer firsatlari") == 1
+    # A phrase counts from a word's start ("yaris basvurusu" is no job application), and
+    # not when one of the FAQ's texts holds it.
+    assert names_outside(ranker, "yaris basvurusu nasil yapilir") == 0
+    weather = Ranker(
+        [FaqDocument("gecikme", "Hava durumu kargoyu geciktirir mi?", (), "Evet, bazen.")], "tr"
+    )
+    assert names_outside(weather, "hava durumu yuzunden gecikir mi") == 0
+    assert names_outside(ranker, "hava durumu yuzunden gecikir mi") == 1
 
 
 def test_the_model_reads_numbers_about_a_candidate_never_which_entry_it_is() -> None:

@@ -73,7 +73,7 @@ class Evidence:
     unknown_weight: float
     similarities: Similarities
     #: How many of its words name a subject outside the shop (``outside``).
-    outside: int = 0
+    outside: int
 
 
 def gather(ranker: Ranker, semantic: SemanticIndex, text: str) -> Evidence | None:

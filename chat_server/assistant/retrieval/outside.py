@@ -57,27 +57,37 @@ def _said(text: str) -> list[str]:
     return WORD.findall(fold(text))
 
 
-def _faq_words(ranker: Ranker) -> set[str]:
-    found: set[str] = set()
-    for entry in ranker.entries:
-        for text in (entry.question, *entry.alternates, entry.answer):
-            found.update(_said(text))
-    return found
+def _faq_texts(ranker: Ranker) -> list[list[str]]:
+    """The folded words of each question, alternate and answer of the ranker's FAQ."""
+    return [
+        _said(text)
+        for entry in ranker.entries
+        for text in (entry.question, *entry.alternates, entry.answer)
+    ]
+
+
+def _holds(said: list[str], phrase: str) -> bool:
+    """Whether the words ``said`` hold ``phrase`` from the start of one of them."""
+    return f" {phrase}" in " " + " ".join(said)
 
 
 def _names_for(ranker: Ranker) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The names and phrases the ranker's FAQ never uses (worked out once per ranker)."""
     known = _active.get(ranker)
     if known is None:
-        used = _faq_words(ranker)
-        joined = " ".join(sorted(used))
+        texts = _faq_texts(ranker)
+        used = {word for said in texts for word in said}
         known = (
             tuple(
                 name
                 for name in NAMES.get(ranker.locale, ())
                 if not any(word.startswith(name) for word in used)
             ),
-            tuple(phrase for phrase in PHRASES.get(ranker.locale, ()) if phrase not in joined),
+            tuple(
+                phrase
+                for phrase in PHRASES.get(ranker.locale, ())
+                if not any(_holds(said, phrase) for said in texts)
+            ),
         )
         _active[ranker] = known
     return known
@@ -92,6 +102,5 @@ def names_outside(ranker: Ranker, text: str) -> int:
         for word in said
         if any(word.startswith(name) and (len(name) >= 4 or word == name) for name in names)
     )
-    joined = " ".join(said)
-    count += sum(1 for phrase in phrases if phrase in joined)
+    count += sum(1 for phrase in phrases if _holds(said, phrase))
     return min(count, CAP)
